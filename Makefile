@@ -1,0 +1,40 @@
+# The two commands a fresh clone needs: `make demo` and `make test`.
+# Every target sets up what it needs first; setup is idempotent (a stamp file
+# records which pyproject/lock the virtualenv was built from).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.taxgate-installed
+
+.PHONY: setup demo test lint typecheck pytest bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "taxgate needs Python 3.11 or newer")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $(STAMP)
+
+demo: setup
+	$(BIN)/taxgate demo
+
+test: setup lint typecheck pytest
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: setup
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+bench: setup
+	$(BIN)/taxgate bench
+
+clean:
+	rm -rf $(VENV) .taxgate .pytest_cache .mypy_cache .ruff_cache build demo-out bench-out

@@ -1,0 +1,3 @@
+from taxgate.cli import main
+
+main()

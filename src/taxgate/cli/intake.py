@@ -1,0 +1,7 @@
+"""``taxgate intake ...``: load and check a request without deciding it."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, help="Load a request and run the statutory checks.")

@@ -1,0 +1,102 @@
+"""Settings: thresholds and resource limits as data (``settings.toml``), overridable by file.
+
+Code reads ``load_settings()`` once and passes the typed values down; nothing else in the
+package reads the TOML.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from taxgate.errors import ConfigError
+
+ENV_VAR = "TAXGATE_SETTINGS"
+
+
+@dataclass(frozen=True)
+class NotSpecificSettings:
+    max_share: float
+    min_items: int
+
+
+@dataclass(frozen=True)
+class OfficerSettings:
+    max_share: float
+    min_investigations: int
+
+
+@dataclass(frozen=True)
+class IntakeSettings:
+    not_specific: NotSpecificSettings
+    officers: OfficerSettings
+    removal_min_days: int
+    max_item_file_mb: int
+
+
+@dataclass(frozen=True)
+class DuckDBSettings:
+    memory_limit: str
+    threads: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    intake: IntakeSettings
+    duckdb: DuckDBSettings
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: settings file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Packaged defaults, overridden by ``path`` or by the file named in $TAXGATE_SETTINGS."""
+    raw = tomllib.loads(resources.files("taxgate").joinpath("settings.toml").read_text("utf-8"))
+    chosen = path or (Path(os.environ[ENV_VAR]) if os.environ.get(ENV_VAR) else None)
+    source = "settings.toml"
+    if chosen is not None:
+        raw = _merge(raw, _read_toml(chosen))
+        source = str(chosen)
+    try:
+        intake = raw["intake"]
+        return Settings(
+            intake=IntakeSettings(
+                not_specific=NotSpecificSettings(
+                    max_share=float(intake["not_specific"]["max_share"]),
+                    min_items=int(intake["not_specific"]["min_items"]),
+                ),
+                officers=OfficerSettings(
+                    max_share=float(intake["officers"]["max_share"]),
+                    min_investigations=int(intake["officers"]["min_investigations"]),
+                ),
+                removal_min_days=int(intake["statute"]["removal_min_days"]),
+                max_item_file_mb=int(intake["files"]["max_item_file_mb"]),
+            ),
+            duckdb=DuckDBSettings(
+                memory_limit=str(raw["duckdb"]["memory_limit"]),
+                threads=int(raw["duckdb"]["threads"]),
+            ),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{source}: missing or malformed setting {exc}") from exc

@@ -1,0 +1,1 @@
+"""The synthetic world: a taxpayer master file, requests against it, and their truth."""

@@ -1,0 +1,65 @@
+"""Reading and writing a world directory (contracts.md §1): ``taxpayers`` and ``addresses``,
+each as ``NAME.parquet`` or ``NAME.csv``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from taxgate.errors import InputError
+
+WORLD_TABLES: tuple[str, ...] = ("taxpayers", "addresses")
+
+TAXPAYER_COLUMNS: tuple[str, ...] = (
+    "tin",
+    "tin_type",
+    "given_name",
+    "middle_name",
+    "surname",
+    "suffix",
+    "date_of_birth",
+)
+ADDRESS_COLUMNS: tuple[str, ...] = (
+    "tin",
+    "street",
+    "unit",
+    "city",
+    "state",
+    "zip",
+    "first_year",
+    "last_year",
+)
+
+
+def table_path(world: Path, name: str) -> Path:
+    """The file holding table ``name`` in ``world``; Parquet wins when both exist."""
+    for suffix in (".parquet", ".csv"):
+        candidate = world / f"{name}{suffix}"
+        if candidate.is_file():
+            return candidate
+    raise InputError(
+        world,
+        f"no {name}.parquet or {name}.csv",
+        hint="a world directory holds taxpayers and addresses tables (contracts.md §1)",
+    )
+
+
+def _scan_sql(path: Path) -> str:
+    quoted = str(path).replace("'", "''")
+    if path.suffix == ".parquet":
+        return f"read_parquet('{quoted}')"
+    # all_varchar keeps TINs with leading zeros and ZIPs like 00501 intact.
+    return f"read_csv('{quoted}', header = true, all_varchar = true)"
+
+
+def open_world(con: duckdb.DuckDBPyConnection, world: Path) -> None:
+    """Register views ``taxpayers`` and ``addresses`` on ``con``, checking required columns."""
+    required = {"taxpayers": TAXPAYER_COLUMNS, "addresses": ADDRESS_COLUMNS}
+    for name in WORLD_TABLES:
+        path = table_path(world, name)
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {_scan_sql(path)}")
+        columns = {row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()}
+        missing = [column for column in required[name] if column not in columns]
+        if missing:
+            raise InputError(path, f"missing column {missing[0]!r}", field=missing[0])
