@@ -1,0 +1,1 @@
+"""Identity resolution: link request items to the taxpayer master file, and know when unsure."""
