@@ -45,9 +45,26 @@ class DuckDBSettings:
 
 
 @dataclass(frozen=True)
+class IdentitySettings:
+    release_threshold: float
+    candidate_threshold: float
+    rival_ceiling: float
+    rival_margin_bits: float
+    candidate_floor: float
+    expected_match_share: float
+    train_sample: int
+    echo_size: int
+    u_max_pairs: float
+    seed: int
+    items_per_chunk: int
+    address_similarity: float
+
+
+@dataclass(frozen=True)
 class Settings:
     intake: IntakeSettings
     duckdb: DuckDBSettings
+    identity: IdentitySettings
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -68,6 +85,23 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: settings file not found") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _identity(raw: dict[str, Any]) -> IdentitySettings:
+    return IdentitySettings(
+        release_threshold=float(raw["release_threshold"]),
+        candidate_threshold=float(raw["candidate_threshold"]),
+        rival_ceiling=float(raw["rival_ceiling"]),
+        rival_margin_bits=float(raw["rival_margin_bits"]),
+        candidate_floor=float(raw["candidate_floor"]),
+        expected_match_share=float(raw["expected_match_share"]),
+        train_sample=int(raw["train_sample"]),
+        echo_size=int(raw["echo_size"]),
+        u_max_pairs=float(raw["u_max_pairs"]),
+        seed=int(raw["seed"]),
+        items_per_chunk=int(raw["items_per_chunk"]),
+        address_similarity=float(raw["address_similarity"]),
+    )
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -97,6 +131,7 @@ def load_settings(path: Path | None = None) -> Settings:
                 memory_limit=str(raw["duckdb"]["memory_limit"]),
                 threads=int(raw["duckdb"]["threads"]),
             ),
+            identity=_identity(raw["identity"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"{source}: missing or malformed setting {exc}") from exc

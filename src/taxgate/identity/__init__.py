@@ -1,1 +1,25 @@
-"""Identity resolution: link request items to the taxpayer master file, and know when unsure."""
+"""Identity resolution: link request items to the taxpayer master file, and refuse to guess.
+
+Public API:
+- ``train_model(world)`` trains on the world itself and saves ``identity-model.json`` beside it;
+- ``resolve_items(world, items)`` returns one row per item (``RESULT_SCHEMA``);
+- ``explain_item(world, items, item_id)`` gives per-comparison match weights.
+"""
+
+from __future__ import annotations
+
+from taxgate.identity.explain import explain_item
+from taxgate.identity.resolve import AMBIGUOUS, MATCHED, NONE, RESULT_SCHEMA, resolve_items
+from taxgate.identity.train import MODEL_FILE, model_path, train_model
+
+__all__ = [
+    "AMBIGUOUS",
+    "MATCHED",
+    "MODEL_FILE",
+    "NONE",
+    "RESULT_SCHEMA",
+    "explain_item",
+    "model_path",
+    "resolve_items",
+    "train_model",
+]

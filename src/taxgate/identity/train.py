@@ -1,0 +1,231 @@
+"""Training on the world itself, saved beside the world, reloaded without retraining.
+
+A master file has no duplicates, so EM needs pairs that contain matches. We draw a sample of
+the world and an "echo" of part of that sample: the same taxpayers as a requester might
+write them (a nickname or initial, a typo, one of two surnames, a dropped suffix, a missing
+or transposed DOB, a missing TIN, any address from the history or a new one). Then:
+
+- u by random sampling of record pairs (``u_max_pairs``), which are almost all non-matches;
+- m by EM over the sample linked to the echo, blocked first on DOB (which trains the name
+  and address levels) then on name (which trains DOB, TIN, suffix). EM does not see which
+  pairs are true; the perturbation rates only seed the data it learns from.
+
+The prior is set from the world size and ``expected_match_share``, not from the sample.
+Perturbations are hash-based, so training is deterministic for a given world and seed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from splink import DuckDBAPI, Linker, block_on
+
+from taxgate.duck import connect
+from taxgate.errors import InputError
+from taxgate.identity.model import settings as model_settings
+from taxgate.identity.prepare import prepare_world, splink_input_sql
+from taxgate.settings import IdentitySettings, load_settings
+from taxgate.world.io import open_world
+
+MODEL_FILE = "identity-model.json"
+
+# Smallest m any non-null comparison level may have (see floor_m_probabilities).
+M_FLOOR = 0.001
+
+Progress = Callable[[str], None]
+
+
+def model_path(world: Path) -> Path:
+    return world / MODEL_FILE
+
+
+def _chance(seed: int, key: str) -> str:
+    """A deterministic uniform [0, 1) draw per record and purpose."""
+    return f"((hash(uid || '{key}{seed}') % 100000) / 100000.0)"
+
+
+def _build_echo(con: duckdb.DuckDBPyConnection, sample: int, echo: int, seed: int) -> None:
+    def r(key: str) -> str:
+        return _chance(seed, key)
+
+    con.execute(
+        f"""CREATE OR REPLACE TABLE tg_train_world AS
+            SELECT * FROM tg_world ORDER BY hash(uid || '{seed}') LIMIT {sample}"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE tg_nick_alt AS
+            SELECT a.name, min_by(b.name, hash(a.name || b.name || '{seed}')) AS alt
+            FROM tg_nickname_pairs a JOIN tg_nickname_pairs b
+              ON a.grp = b.grp AND a.name <> b.name
+            GROUP BY a.name"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE tg_echo_people AS
+        WITH chosen AS (
+            SELECT * FROM tg_train_world ORDER BY hash(uid || 'echo{seed}') LIMIT {echo}
+        ), names AS (
+            SELECT c.*,
+                CASE
+                    WHEN {r("gn")} < 0.12 AND n.alt IS NOT NULL THEN n.alt
+                    WHEN {r("gn")} < 0.16 AND len(given) > 3 THEN given[1:1] || given[3:]
+                    WHEN {r("gn")} < 0.19 THEN left(given, 1)
+                    WHEN {r("gn")} < 0.20 THEN reverse(given) || 'Q'
+                    ELSE given END AS e_given,
+                CASE
+                    WHEN {r("sn")} < 0.04 AND len(surname) > 3 THEN surname[1:1] || surname[3:]
+                    WHEN {r("sn")} < 0.08 AND len(surname_tokens) > 1 THEN surname_tokens[1]
+                    WHEN {r("sn")} < 0.09 THEN reverse(surname) || 'Q'
+                    ELSE surname END AS e_surname
+            FROM chosen c LEFT JOIN tg_nick_alt n ON n.name = c.given
+        )
+        SELECT 'echo:' || uid AS uid,
+            e_given AS given,
+            CASE WHEN {r("md")} < 0.40 THEN NULL
+                 WHEN {r("md")} < 0.60 THEN left(middle, 1)
+                 WHEN {r("md")} < 0.62 THEN 'Q'
+                 ELSE middle END AS middle,
+            e_surname AS surname,
+            replace(e_surname, ' ', '') AS surname_key,
+            list_filter(string_split(e_surname, ' '), lambda w: len(w) > 1) AS surname_tokens,
+            CASE WHEN {r("sx")} < 0.50 THEN NULL
+                 WHEN {r("sx")} < 0.51 AND suffix = 'JR' THEN 'SR'
+                 WHEN {r("sx")} < 0.51 AND suffix = 'SR' THEN 'JR'
+                 ELSE suffix END AS suffix,
+            CASE WHEN {r("db")} < 0.06 THEN NULL
+                 WHEN {r("db")} < 0.09 THEN dob[1:8] || dob[10:10] || dob[9:9]
+                 WHEN {r("db")} < 0.11 THEN dob[1:5] || dob[9:10] || '-' || dob[6:7]
+                 WHEN {r("db")} < 0.12 THEN dob[1:8] || '28'
+                 WHEN {r("db")} < 0.13 THEN (try_cast(left(dob, 4) AS INTEGER) + 3)::VARCHAR
+                                            || dob[5:]
+                 ELSE dob END AS dob,
+            CASE WHEN {r("tn")} < 0.60 THEN NULL
+                 WHEN {r("tn")} < 0.62 AND len(tin) > 1
+                     THEN left(tin, -1) || ((right(tin, 1)::INTEGER + 1) % 10)::VARCHAR
+                 WHEN {r("tn")} < 0.63 THEN reverse(tin) || '0'
+                 ELSE tin END AS tin
+        FROM names"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE tg_echo_address AS
+        WITH pick AS (
+            SELECT 'echo:' || h.uid AS uid, h.house, h.street, h.unit, h.city, h.zip,
+                   row_number() OVER (PARTITION BY h.uid
+                                      ORDER BY hash(h.uid || coalesce(h.street, '') || '{seed}'))
+                       AS k
+            FROM tg_history h JOIN tg_echo_people e ON e.uid = 'echo:' || h.uid
+        )
+        SELECT uid, house,
+            CASE WHEN {r("ad")} < 0.08 THEN house || ' NEWHOME RD'
+                 WHEN {r("ad")} < 0.12 THEN house || ' OTHERSIDE AVE'
+                 WHEN {r("ad")} < 0.15 AND len(street) > 6 THEN street[1:4] || street[6:]
+                 ELSE street END AS street,
+            CASE WHEN {r("un")} < 0.15 THEN NULL
+                 WHEN {r("un")} < 0.17 AND unit IS NOT NULL THEN unit || 'X'
+                 ELSE unit END AS unit,
+            city,
+            CASE WHEN {r("ad")} < 0.08 THEN '99999' ELSE zip END AS zip,
+            0 AS recency
+        FROM pick WHERE k = 1"""
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE tg_echo AS "
+        + splink_input_sql("tg_echo_people", "tg_echo_address")
+    )
+
+
+def floor_m_probabilities(model: dict[str, Any], floor: float) -> dict[str, Any]:
+    """Give every non-null level at least ``floor`` of m, renormalised per comparison.
+
+    EM learns m from data; a level it never saw among matches (a TIN typo, JR vs SR in the
+    echo) would get m = 0 and an infinitely negative weight, so one disagreeing field could
+    veto any amount of agreeing evidence. A floor keeps every disagreement finite.
+    """
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        fixed = sum(float(lv["m_probability"]) for lv in levels if lv.get("fix_m_probability"))
+        free = [lv for lv in levels if not lv.get("fix_m_probability")]
+        raised = [max(float(lv.get("m_probability") or 0.0), floor) for lv in free]
+        total = sum(raised) / (1.0 - fixed)
+        for level, m in zip(free, raised, strict=True):
+            level["m_probability"] = m / total
+    return model
+
+
+def register_term_frequencies(linker: Linker, db_api: DuckDBAPI) -> None:
+    """Term frequencies always come from the whole world, never from a sample or a request."""
+    for column in ("given", "surname_key"):
+        lookup = db_api.register(f"tg_tf_{column}", table_name=f"tg_tf_lookup_{column}")
+        linker.table_management.register_term_frequency_lookup(lookup, column)
+
+
+def train_model(
+    world: Path,
+    *,
+    identity: IdentitySettings | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Train on ``world`` and write ``identity-model.json`` beside it; returns that path."""
+    chosen = identity or load_settings().identity
+    say = progress or (lambda _message: None)
+    con = connect()
+    try:
+        open_world(con, world)
+        say("preparing the world")
+        total = prepare_world(con)
+        if total < 10:
+            raise InputError(
+                world,
+                f"only {total} taxpayers; training needs at least 10",
+                hint="generate a larger world",
+            )
+        sample = min(total, chosen.train_sample)
+        echo = max(1, min(sample // 2, chosen.echo_size))
+        _build_echo(con, sample, echo, chosen.seed)
+        db_api = DuckDBAPI(con)
+        left = db_api.register("tg_train_world", table_name="world")
+        right = db_api.register("tg_echo", table_name="items")
+        linker = Linker([left, right], model_settings(1.0 / sample), log_level=logging.ERROR)
+        register_term_frequencies(linker, db_api)
+        say("estimating u by random sampling")
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=chosen.u_max_pairs, seed=chosen.seed
+        )
+        say("estimating m by EM (blocked on date of birth)")
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on("dob"), record_sample_proportion=1.0
+        )
+        say("estimating m by EM (blocked on name)")
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on("given", "surname_key"), record_sample_proportion=1.0
+        )
+        model = floor_m_probabilities(linker.misc.save_model_to_json(), M_FLOOR)
+        model["probability_two_random_records_match"] = min(
+            0.5, chosen.expected_match_share / total
+        )
+        target = model_path(world)
+        target.write_text(json.dumps(model, indent=2), encoding="utf-8")
+        say(f"model written to {target}")
+        return target
+    finally:
+        con.close()
+
+
+def load_model(world: Path) -> dict[str, object]:
+    """The saved model for ``world``, or an error telling the user to train first."""
+    path = model_path(world)
+    if not path.is_file():
+        raise InputError(
+            path, "no trained identity model", hint=f"run: taxgate identity train --world {world}"
+        )
+    try:
+        loaded: dict[str, object] = json.loads(path.read_text("utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            path, f"not valid JSON: {exc.msg}", hint="retrain with taxgate identity train"
+        ) from exc
+    return loaded

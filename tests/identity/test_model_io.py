@@ -1,0 +1,80 @@
+"""The trained model is saved beside the world and reused as is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from taxgate.errors import InputError
+from taxgate.identity import model_path, resolve_items
+from taxgate.identity.explain import explain_item
+
+from .conftest import build_world, home_of, items_table
+
+World = tuple[Path, dict[str, Any]]
+
+
+def _items(world: Path, people: dict[str, Any]) -> list[dict[str, str]]:
+    rows = []
+    for tin in ("000100001", "000100002", "000900001", "000900008"):
+        person = people[tin]
+        rows.append(
+            {
+                "item_id": tin[-6:],
+                "given_name": person["given_name"],
+                "surname": person["surname"],
+                "date_of_birth": person["date_of_birth"],
+                **home_of(world, tin),
+            }
+        )
+    return rows
+
+
+def test_save_and_reload_give_identical_predictions(trained_world: World) -> None:
+    world, people = trained_world
+    saved = model_path(world)
+    before = (saved.stat().st_mtime_ns, saved.read_bytes())
+    items = items_table(_items(world, people))
+    first = resolve_items(world, items)
+    second = resolve_items(world, items)
+    assert first.equals(second)
+    assert (saved.stat().st_mtime_ns, saved.read_bytes()) == before  # not retrained
+
+
+def test_resolving_without_a_model_says_to_train(tmp_path: Path) -> None:
+    build_world(tmp_path, fillers=20)
+    with pytest.raises(InputError, match="identity train"):
+        resolve_items(tmp_path, items_table([{"item_id": "a", "given_name": "X"}]))
+
+
+def test_missing_item_column_is_an_input_error(trained_world: World) -> None:
+    world, _ = trained_world
+    items = items_table([{"item_id": "a"}]).drop_columns(["zip"])
+    with pytest.raises(InputError, match="zip"):
+        resolve_items(world, items)
+
+
+def test_explain_gives_weights_per_comparison_and_a_chart(
+    trained_world: World, tmp_path: Path
+) -> None:
+    world, people = trained_world
+    items = items_table(_items(world, people))
+    chart = tmp_path / "why.html"
+    table = explain_item(world, items, "100001", chart=chart)
+    best = [row for row in table.to_pylist() if row["rank"] == 1]
+    by_comparison = {row["comparison"]: row for row in best}
+    assert best[0]["tin"] == "000100001"
+    assert {"given", "surname", "dob", "address", "prior", "total"} <= set(by_comparison)
+    assert by_comparison["dob"]["level"] == "exact"
+    assert by_comparison["dob"]["match_weight"] > 0
+    parts = sum(row["match_weight"] for row in best if row["comparison"] != "total")
+    assert parts == pytest.approx(by_comparison["total"]["match_weight"], abs=1e-6)
+    assert chart.read_text("utf-8").lstrip().lower().startswith("<!doctype html")
+
+
+def test_explain_unknown_item_is_an_input_error(trained_world: World) -> None:
+    world, people = trained_world
+    with pytest.raises(InputError, match="nope"):
+        explain_item(world, items_table(_items(world, people)), "nope")
