@@ -1,0 +1,109 @@
+"""The law stage's inputs as plain typed values.
+
+The stage depends on no other stage's internals: the pipeline hands it the request-level
+facts (from the manifest), the agency facts (from the registry) and one Arrow row per item
+carrying what intake and identity found. Everything here is data, not behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import pyarrow as pa
+
+from taxgate import reasons
+
+BASIS_I2 = "6103(i)(2)"
+BASIS_I1 = "6103(i)(1)"
+PURPOSES: tuple[str, ...] = ("criminal", "civil", "tax", "other")
+DATA_CATEGORIES: tuple[str, ...] = ("address", "income", "identity", "filing")
+# For (i)(2), taxpayer identity (name, address, TIN) is not taxpayer return information
+# ((i)(2)(C)), and whether someone filed reveals no more than identity does.
+I2_CATEGORIES: frozenset[str] = frozenset({"address", "identity", "filing"})
+
+# Findings the upstream stages may report; each has its own forbid in policies/findings.cedar.
+FINDING_CODES: frozenset[str] = frozenset(reasons.ALL)
+
+# Item table columns (one row per item): the engine's bulk input.
+ITEM_ID = "item_id"
+FINDINGS = "reasons"  # list<string>: intake and identity reason codes found so far
+PROTECTED = "protected"  # bool: §6103(i)(6) bars disclosure about the matched taxpayer
+ITEM_SCHEMA = pa.schema(
+    [
+        pa.field(ITEM_ID, pa.string()),
+        pa.field(FINDINGS, pa.list_(pa.string())),
+        pa.field(PROTECTED, pa.bool_()),
+    ]
+)
+
+# Fallback until the agency registry (agencies.toml) is wired in: contracts.md §2's agencies,
+# all compliant.
+DEFAULT_PARENTS: Mapping[str, str] = MappingProxyType(
+    {
+        "IRS": "Treasury",
+        "TIGTA": "Treasury",
+        "ICE": "DHS",
+        "USCIS": "DHS",
+        "CBP": "DHS",
+        "FBI": "DOJ",
+        "DEA": "DOJ",
+    }
+)
+DEFAULT_AGENCIES: frozenset[str] = frozenset(
+    {"Treasury", "IRS", "TIGTA", "DHS", "ICE", "USCIS", "CBP", "DOJ", "FBI", "DEA", "SSA"}
+)
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """What the manifest says, as far as the law stage cares."""
+
+    requester: str
+    purpose: str
+    basis: str
+    data: tuple[str, ...]
+    ex_parte_order: str = ""
+    discloser: str = "IRS"
+
+    @property
+    def has_ex_parte_order(self) -> bool:
+        return bool(self.ex_parte_order.strip())
+
+
+@dataclass(frozen=True)
+class AgencyFacts:
+    """Agency → parent, and the agencies whose open safeguard findings block disclosure."""
+
+    parents: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PARENTS))
+    safeguards_blocked: frozenset[str] = frozenset()
+    known: frozenset[str] = DEFAULT_AGENCIES
+
+    def all_agencies(self) -> frozenset[str]:
+        return self.known | set(self.parents) | set(self.parents.values())
+
+    def ancestors(self, agency: str) -> tuple[str, ...]:
+        """The agency itself, then its parent, grandparent, ... (stops on a cycle)."""
+        chain = [agency]
+        while (parent := self.parents.get(chain[-1])) is not None and parent not in chain:
+            chain.append(parent)
+        return tuple(chain)
+
+
+@dataclass(frozen=True)
+class ItemContext:
+    """One distinct legal context at item level: many items share each one."""
+
+    findings: frozenset[str]
+    protected: bool
+
+
+def item_table(rows: Iterable[tuple[str, Iterable[str], bool]]) -> pa.Table:
+    """Build the engine's item table from ``(item_id, findings, protected)`` tuples."""
+    ids, findings, protected = [], [], []
+    for item_id, found, is_protected in rows:
+        ids.append(item_id)
+        findings.append(sorted(set(found)))
+        protected.append(is_protected)
+    return pa.table([ids, findings, protected], schema=ITEM_SCHEMA)
