@@ -1,1 +1,58 @@
-"""Intake: load a request, normalise it, and check each item for the statute's contents."""
+"""Intake: load a request, normalise it, and check each item for the statute's contents.
+
+``load_request(manifest)`` is the stage's one entry point: manifest and item file are read and
+validated (a bad file is one ``InputError``, nothing half-built is returned), names and
+addresses normalised (:mod:`taxgate.intake.normalize` documents the normalised form), each item
+checked for the elements §6103(i)(2)(B) requires, and the batch screened for boilerplate.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+
+from taxgate.errors import InputError
+from taxgate.intake.agencies import AgencyRegistry
+from taxgate.intake.checks import item_checks, reason_lists
+from taxgate.intake.columns import normalize_items
+from taxgate.intake.items import load_items
+from taxgate.intake.manifest import load_manifest
+from taxgate.intake.screens import run_screens
+from taxgate.model import IntakeBatch
+from taxgate.settings import Settings, load_settings
+
+__all__ = ["AgencyRegistry", "load_request"]
+
+
+def load_request(
+    manifest: Path,
+    *,
+    agencies: Path | None = None,
+    settings: Settings | None = None,
+    as_of: date | None = None,
+) -> IntakeBatch:
+    """Load ``manifest`` and its items into a checked :class:`~taxgate.model.IntakeBatch`.
+
+    ``agencies`` replaces the shipped registry. ``as_of`` (default: the manifest's
+    ``received`` date) bounds plausible taxable years; the removal-order interval of
+    8 U.S.C. 1253(a)(1) is always measured to ``received``.
+    """
+    chosen = settings or load_settings()
+    registry = AgencyRegistry.load(agencies)
+    request = load_manifest(manifest)
+    if request.requester not in registry:
+        raise InputError(
+            manifest,
+            f"requester {request.requester!r} is not in the agency registry",
+            field="requester",
+            hint="use a registered agency code, or pass --agencies FILE",
+        )
+    items = normalize_items(load_items(request.items_path, max_mb=chosen.intake.max_item_file_mb))
+    masks, periods = item_checks(items, request, registry, chosen.intake, as_of or request.received)
+    findings, screen_masks = run_screens(items, chosen.intake)
+    masks.update(screen_masks)
+    items = items.append_column("periods", pa.chunked_array([periods]))
+    items = items.append_column("reasons", pa.chunked_array([reason_lists(masks, items.num_rows)]))
+    return IntakeBatch(manifest=request, items=items, screens=findings)

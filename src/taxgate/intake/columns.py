@@ -1,0 +1,249 @@
+"""Apply the normalisers of :mod:`taxgate.intake.normalize` to a whole item table.
+
+A bulk request repeats values heavily (one city, one boilerplate reason, one placeholder
+address on thousands of rows), so each scalar normaliser runs once per distinct value and the
+results are spread back with ``take``. Street lines, the one costly parse, go to a pool of two
+processes when there are many distinct ones. Plain text cleaning runs in Arrow compute.
+
+Normalised columns added (all non-null strings unless noted):
+``norm_given_name``, ``norm_middle_name``, ``norm_surname``, ``norm_suffix``, ``norm_tin``
+(9 digits or ``""``), ``norm_house_number``, ``norm_street``, ``norm_unit``, ``norm_city``,
+``norm_state``, ``norm_zip``, ``address_kind`` (see :data:`normalize.STREET_KINDS`),
+``address_usable`` (bool), ``norm_reason``, ``norm_investigation_id``, ``norm_officer``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Final, TypeVar
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from unidecode import unidecode
+
+from taxgate.intake import normalize as nz
+from taxgate.intake.pub28 import DIRECTIONAL, STREET_SUFFIX, UNIT_DESIGNATOR
+
+T = TypeVar("T")
+
+# Below this many distinct street lines one process is faster than starting a pool.
+POOL_MIN_DISTINCT: Final = 150_000
+WORKERS: Final = 2
+
+
+def distinct_map(column: pa.ChunkedArray, function: Callable[[str], T]) -> tuple[list[T], pa.Array]:
+    """``function`` on each distinct value, and each row's index into the results."""
+    values = pc.unique(column)
+    return [function(v) for v in values.to_pylist()], _index_in(column, values)
+
+
+def _index_in(column: pa.ChunkedArray | pa.Array, values: pa.Array) -> pa.Array:
+    # One contiguous index: take() with a chunked index returns a ChunkedArray, which
+    # pa.chunked_array([...]) would then copy value by value through Python.
+    index = pc.index_in(column, value_set=values)
+    return index.combine_chunks() if isinstance(index, pa.ChunkedArray) else index
+
+
+def _spread(results: Sequence[object], index: pa.Array, kind: pa.DataType) -> pa.ChunkedArray:
+    return pa.chunked_array([pa.array(results, kind).take(index)])
+
+
+def _transliterate(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """unidecode, run only on the distinct values that are not ASCII."""
+    ascii_mask = pc.string_is_ascii(column)
+    if pc.all(ascii_mask).as_py() is not False:
+        return column
+    foreign = pc.unique(pc.filter(column, pc.invert(ascii_mask)))
+    mapped = pa.array([unidecode(v) for v in foreign.to_pylist()], pa.string())
+    index = _index_in(column, foreign)
+    return pc.if_else(ascii_mask, column, mapped.take(pc.fill_null(index, 0)))
+
+
+def clean_text_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """:func:`normalize.clean_text` for a whole column, in Arrow compute.
+
+    Only values with non-ASCII characters pass through Python (unidecode).
+    """
+    text = pc.utf8_upper(_transliterate(column))
+    text = pc.replace_substring_regex(text, r"['`.]", "")
+    for _ in range(2):  # RE2 has no look-behind; two passes join "N/A/B"
+        text = pc.replace_substring_regex(text, r"([A-Z])/([A-Z])", r"\1\2")
+    text = pc.replace_substring_regex(text, r"[^A-Z0-9 ]+", " ")
+    text = pc.replace_substring_regex(text, r"\s+", " ")
+    return pc.utf8_trim_whitespace(text)
+
+
+STREET_FIELDS: Final = ("house_number", "street", "unit", "kind", "city", "state", "zip")
+# Raw street values made only of these characters are cleaned in Arrow exactly as
+# clean_address_text would clean them; anything else takes the scalar path.
+_PLAIN: Final = r"^[A-Za-z0-9 .,#']*$"
+
+
+def _street_lines(values: list[str]) -> list[tuple[str, ...]]:
+    return [tuple(nz.parse_street.__wrapped__(value)) for value in values]
+
+
+def _parse_streets(values: list[str]) -> list[tuple[str, ...]]:
+    # fork, not spawn/forkserver: those re-run the caller's __main__ in each worker, which
+    # breaks any script without a main guard. The children only run pure-Python parsing.
+    if len(values) < POOL_MIN_DISTINCT or "fork" not in multiprocessing.get_all_start_methods():
+        return _street_lines(values)
+    half = (len(values) + 1) // 2
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=WORKERS, mp_context=context) as pool:
+        parts = pool.map(_street_lines, [values[:half], values[half:]])
+        return [line for part in parts for line in part]
+
+
+def _lookup(column: pa.Array, table: dict[str, str]) -> pa.Array:
+    """Map through ``table``; values not in it (and nulls) become ``""``."""
+    keys = pa.array(list(table), pa.string())
+    index = pc.index_in(column, value_set=keys)
+    return pc.fill_null(pa.array(list(table.values()), pa.string()).take(index), "")
+
+
+def _fast_streets(values: pa.Array) -> tuple[pa.Array, dict[str, pa.Array]]:
+    """The well-formed shape, parsed by RE2 over the whole column: which values it took,
+    and their fields. Must agree with :func:`normalize.parse_street` (tested)."""
+    ascii_values = _transliterate(values)
+    text = pc.utf8_upper(ascii_values)
+    text = pc.replace_substring_regex(text, r"['.]", "")
+    text = pc.replace_substring(text, ",", " ")
+    text = pc.replace_substring(text, "#", " # ")
+    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r" +", " "))
+    parts = pc.extract_regex(text, nz.FAST_PATTERN)
+    field = {name: parts.field(name) for name in ("number", "predir", "name", "type", "postdir")}
+    designator, unit = parts.field("designator"), parts.field("unit")
+    # RE2 gives "" for a group that took no part; a designator without identifier ("REAR")
+    # or an identifier that is itself a designator word is left to the scalar path.
+    no_unit = pc.and_(pc.equal(designator, ""), pc.equal(unit, ""))
+    plain_unit = pc.and_(
+        pc.not_equal(unit, ""),
+        pc.invert(pc.is_in(unit, value_set=pa.array(list(UNIT_DESIGNATOR)))),
+    )
+    unit_ok = pc.or_(no_unit, plain_unit)
+    taken = pc.and_(
+        pc.and_(pc.match_substring_regex(ascii_values, _PLAIN), pc.is_valid(parts)),
+        pc.and_(unit_ok, pc.match_substring_regex(field["number"], "[1-9]")),
+    ).fill_null(False)
+    pre = _lookup(field["predir"], DIRECTIONAL)
+    suffix = _lookup(field["type"], STREET_SUFFIX)
+    post = _lookup(field["postdir"], DIRECTIONAL)
+    street = pc.binary_join_element_wise(pre, pc.fill_null(field["name"], ""), suffix, post, " ")
+    street = pc.utf8_trim_whitespace(pc.replace_substring_regex(street, r" +", " "))
+    results, index = distinct_map(street, nz.street_kind)
+    kind = pa.array(results, pa.string()).take(index)
+    is_street = pc.equal(kind, "street")
+    empty = pc.fill_null(pc.cast(pa.nulls(len(values)), pa.string()), "")
+    out = {
+        "house_number": pc.if_else(is_street, pc.fill_null(field["number"], ""), ""),
+        "street": pc.if_else(is_street, street, ""),
+        "unit": pc.if_else(is_street, pc.fill_null(unit, ""), ""),
+        "kind": kind,
+        "city": empty,
+        "state": empty,
+        "zip": empty,
+    }
+    return taken, out
+
+
+def parse_street_column(values: pa.Array) -> dict[str, pa.Array]:
+    """:func:`normalize.parse_street` over distinct street values: RE2 for the common shape,
+    the scalar parser (two processes when many) for the rest."""
+    taken, fast = _fast_streets(values)
+    rest_index = pc.indices_nonzero(pc.invert(taken))
+    rest = _parse_streets(values.take(rest_index).to_pylist())
+    out = {}
+    for i, name in enumerate(STREET_FIELDS):
+        slow = pa.array([line[i] for line in rest], pa.string())
+        placed = (
+            pc.replace_with_mask(fast[name], pc.invert(taken), slow) if len(rest) else fast[name]
+        )
+        out[name] = placed
+    return out
+
+
+def normalize_addresses(items: pa.Table) -> dict[str, pa.ChunkedArray]:
+    values = pc.unique(items.column("street"))
+    index = _index_in(items.column("street"), values)
+    parsed = {
+        name: pa.chunked_array([column.take(index)])
+        for name, column in parse_street_column(values).items()
+    }
+
+    def given_or_parsed(column: str, function: Callable[[str], str]) -> pa.ChunkedArray:
+        results, idx = distinct_map(items.column(column), function)
+        given = _spread(results, idx, pa.string())
+        return pc.if_else(pc.not_equal(given, ""), given, parsed[column])
+
+    out = {
+        "norm_house_number": parsed["house_number"],
+        "norm_street": parsed["street"],
+        "norm_unit": given_or_parsed("unit", nz.normalize_unit),
+        "norm_city": given_or_parsed("city", nz.normalize_city),
+        "norm_state": given_or_parsed("state", nz.normalize_state),
+        "norm_zip": given_or_parsed("zip", nz.normalize_zip),
+        "address_kind": parsed["kind"],
+    }
+    locality = pc.or_(
+        pc.and_(pc.not_equal(out["norm_city"], ""), pc.not_equal(out["norm_state"], "")),
+        pc.not_equal(out["norm_zip"], ""),
+    )
+    usable_kind = pc.is_in(out["address_kind"], value_set=pa.array(sorted(nz.USABLE_KINDS)))
+    out["address_usable"] = pc.and_(usable_kind, locality)
+    return out
+
+
+def normalize_names(items: pa.Table) -> dict[str, pa.ChunkedArray]:
+    columns: dict[str, pa.ChunkedArray] = {}
+    suffixes: list[pa.ChunkedArray] = []
+    for source, function in (
+        ("given_name", nz.split_name_field),
+        ("middle_name", nz.split_name_field),
+        ("surname", nz.normalize_surname),
+    ):
+        results, index = distinct_map(items.column(source), function)
+        columns["norm_" + source] = _spread([r[0] for r in results], index, pa.string())
+        suffixes.append(_spread([r[1] for r in results], index, pa.string()))
+    given, surname = columns["norm_given_name"], columns["norm_surname"]
+    doe = pc.and_(
+        pc.equal(surname, "DOE"), pc.is_in(given, value_set=pa.array(sorted(nz.DOE_GIVEN)))
+    )
+    columns["norm_given_name"] = pc.if_else(doe, "", given)
+    columns["norm_surname"] = pc.if_else(doe, "", surname)
+    suffix = suffixes[0]
+    for other in suffixes[1:]:
+        suffix = pc.if_else(pc.not_equal(suffix, ""), suffix, other)
+    columns["norm_suffix"] = suffix
+    return columns
+
+
+_RANKS: Final = frozenset(
+    {"SA", "SSA", "DO", "SDDO", "AGENT", "SPECIAL", "SUPERVISORY", "DEPORTATION", "OFFICER"}
+    | {"DETECTIVE", "INSPECTOR", "ASSISTANT", "DIRECTOR", "DEPUTY", "ACTING", "FIELD"}
+    | {"OFFICE", "SENIOR", "MR", "MS", "MRS", "DR"}
+)
+
+
+def normalize_officer(value: str) -> str:
+    """An officer's name as a key: ranks dropped, words sorted ("Smith, John" = "John Smith")."""
+    words = [w for w in nz.clean_text(value).split() if w not in _RANKS]
+    return " ".join(sorted(words))
+
+
+def normalize_items(items: pa.Table) -> pa.Table:
+    """``items`` with the normalised columns appended."""
+    columns = normalize_names(items)
+    digits = pc.replace_substring_regex(items.column("tin"), r"[^0-9]", "")
+    columns["norm_tin"] = pc.if_else(pc.equal(pc.utf8_length(digits), 9), digits, "")
+    columns.update(normalize_addresses(items))
+    columns["norm_reason"] = clean_text_column(items.column("reason"))
+    columns["norm_investigation_id"] = clean_text_column(items.column("investigation_id"))
+    results, index = distinct_map(items.column("officer"), normalize_officer)
+    columns["norm_officer"] = _spread(results, index, pa.string())
+    table = items
+    for name, column in columns.items():
+        table = table.append_column(name, column)
+    return table
