@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.taxgate-installed
 
-.PHONY: setup demo test lint typecheck pytest bench clean
+.PHONY: setup postgres demo test lint typecheck pytest bench clean
 
 setup: $(STAMP)
 
@@ -30,8 +30,13 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-pytest: setup
-	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+# A real PostgreSQL server for the store tests: installed and started by the script if absent.
+postgres:
+	@mkdir -p .taxgate
+	@scripts/ensure-postgres.sh > .taxgate/pg-url
+
+pytest: setup postgres
+	TAXGATE_TEST_PG_URL="$$(cat .taxgate/pg-url)" $(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 bench: setup
 	$(BIN)/taxgate bench

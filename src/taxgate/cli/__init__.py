@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from taxgate.cli import bench, demo, identity, intake, orders, world
+from taxgate.cli import bench, demo, identity, intake, ledger, orders, world
 from taxgate.errors import TaxgateError
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ app.add_typer(world.app, name="world")
 app.add_typer(intake.app, name="intake")
 app.add_typer(identity.app, name="identity")
 app.add_typer(orders.app, name="orders")
+app.add_typer(ledger.app, name="ledger")
 app.command("demo")(demo.demo)
 app.command("bench")(bench.bench)
 

@@ -1,0 +1,230 @@
+"""``taxgate ledger ...``: read, prove and verify the tamper-evident ledger (contracts.md §5)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from taxgate.errors import ConfigError, InputError
+from taxgate.ledger import Ledger, ProofError
+from taxgate.ledger.keys import load_public_key, public_pem
+from taxgate.ledger.proofs import InclusionProof, load_proof
+from taxgate.ledger.verify import PUBLIC_KEY_FILE, verify_export
+
+app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    help=(
+        "The tamper-evident ledger of decisions and disclosures: signed tree heads, inclusion "
+        "and consistency proofs, verification, and the accounting of disclosures per "
+        "taxpayer.\n\nExample: `taxgate ledger verify --store sqlite:///.taxgate/taxgate.db`"
+    ),
+)
+
+Store = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="SQLAlchemy URL of the store (default: $TAXGATE_STORE, else ./.taxgate/taxgate.db).",
+    ),
+]
+Keys = Annotated[
+    Path | None,
+    typer.Option(
+        "--keys",
+        help="Directory of the ledger's keys (default: $TAXGATE_KEY_DIR, else ./.taxgate/keys).",
+    ),
+]
+Size = Annotated[
+    int | None,
+    typer.Option("--size", help="Use the signed tree head of this size (default: the latest)."),
+]
+
+
+def _print_json(doc: object) -> None:
+    typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+@app.command("head")
+def head(store: Store = None, keys: Keys = None) -> None:
+    """Print the latest signed tree head as JSON.
+
+    Example: `taxgate ledger head > head-2025-08-06.json` (publish it: later heads must prove
+    consistent with it).
+    """
+    with Ledger.open(store, keys) as ledger:
+        typer.echo(ledger.head().to_json())
+
+
+@app.command("verify")
+def verify(
+    store: Store = None,
+    keys: Keys = None,
+    export: Annotated[
+        Path | None,
+        typer.Option("--export", help="Verify an exported directory instead of the store."),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="Public key PEM for --export (default: the export's own)."),
+    ] = None,
+) -> None:
+    """Recompute every hash and check every signed tree head; exit 1 naming the first bad entry.
+
+    Example: `taxgate ledger verify` or, as an outside auditor,
+    `taxgate ledger verify --export ledger-export/ --key published.pub`
+    """
+    if export is not None:
+        key_path = key or export / PUBLIC_KEY_FILE
+        try:
+            public_key = load_public_key(key_path.read_bytes())
+            result = verify_export(export, public_key)
+        except OSError as exc:
+            raise InputError(exc.filename or export, f"cannot read: {exc.strerror}") from exc
+        except (ValueError, ConfigError) as exc:
+            raise InputError(export, f"not a ledger export: {exc}") from exc
+    else:
+        with Ledger.open(store, keys) as ledger:
+            result = ledger.verify()
+    typer.echo(str(result))
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command("prove")
+def prove(
+    entry: Annotated[int, typer.Argument(help="Index of the entry (0 is the first).")],
+    size: Size = None,
+    store: Store = None,
+    keys: Keys = None,
+) -> None:
+    """Print a proof that an entry is in the signed tree (checkable with the public key alone).
+
+    Example: `taxgate ledger prove 41 > proof.json && taxgate ledger check-proof proof.json`
+    """
+    with Ledger.open(store, keys) as ledger:
+        proof = ledger.prove(entry, size)
+        proof.check(ledger.keys.public_key)  # never hand out a proof that does not verify
+    _print_json(proof.to_dict())
+
+
+@app.command("consistency")
+def consistency(
+    old_size: Annotated[int, typer.Argument(help="Size of the earlier tree.")],
+    size: Size = None,
+    store: Store = None,
+    keys: Keys = None,
+) -> None:
+    """Print a proof that the signed tree extends its first OLD_SIZE entries unchanged.
+
+    Example: `taxgate ledger consistency 1200 > consistency.json`
+    """
+    with Ledger.open(store, keys) as ledger:
+        proof = ledger.consistency(old_size, size)
+        proof.check(ledger.keys.public_key)
+    _print_json(proof.to_dict())
+
+
+@app.command("check-proof")
+def check_proof(
+    proof_file: Annotated[Path, typer.Argument(help="A document printed by prove or consistency.")],
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="The ledger's published public key (PEM)."),
+    ] = None,
+    keys: Keys = None,
+) -> None:
+    """Check an inclusion or consistency proof with the public key alone; exit 1 if it fails.
+
+    Example: `taxgate ledger check-proof proof.json --key published.pub`
+    """
+    try:
+        text = proof_file.read_text()
+        pem = key.read_bytes() if key else None
+    except OSError as exc:
+        raise InputError(exc.filename or proof_file, f"cannot read: {exc.strerror}") from exc
+    if pem is None:
+        with Ledger.open(None, keys) as ledger:
+            pem = public_pem(ledger.keys.public_key)
+    try:
+        proof = load_proof(text)
+        proof.check(load_public_key(pem))
+    except ProofError as exc:
+        typer.echo(f"FAILED: {exc}")
+        raise typer.Exit(1) from None
+    if isinstance(proof, InclusionProof):
+        typer.echo(f"ok: entry {proof.index} is in the signed tree of size {proof.tree_head.size}")
+    else:
+        typer.echo(f"ok: the tree of size {proof.tree_head.size} extends size {proof.old_size}")
+
+
+@app.command("export")
+def export(
+    out: Annotated[Path, typer.Argument(help="Directory to write (created if missing).")],
+    store: Store = None,
+    keys: Keys = None,
+) -> None:
+    """Write entries.jsonl, tree-heads.jsonl, tree-head.json and the public key for auditors.
+
+    Example: `taxgate ledger export ledger-export/`
+    """
+    with Ledger.open(store, keys) as ledger:
+        head = ledger.export(out)
+    typer.echo(f"exported {head.size} entries and their signed tree heads to {out}")
+
+
+@app.command("key")
+def key(keys: Keys = None) -> None:
+    """Print the public key that verifies tree heads (PEM), to publish.
+
+    Example: `taxgate ledger key > taxgate-ledger.pub`
+    """
+    with Ledger.open(None, keys) as ledger:
+        typer.echo(public_pem(ledger.keys.public_key).decode(), nl=False)
+
+
+@app.command("accounting")
+def accounting(
+    tin: Annotated[str, typer.Option("--tin", help="The taxpayer's TIN (9 digits).")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    store: Store = None,
+    keys: Keys = None,
+) -> None:
+    """List every disclosure of one taxpayer's information: date, recipient, purpose, basis,
+    fields (26 U.S.C. §6103(p)(3); 5 U.S.C. §552a(c)).
+
+    Example: `taxgate ledger accounting --tin 000123456`
+    """
+    digits = "".join(ch for ch in tin if ch.isdigit())
+    if len(digits) != 9 or len(tin.replace("-", "")) != 9:
+        raise InputError("--tin", "a TIN is 9 digits, with or without dashes")
+    with Ledger.open(store, keys) as ledger:
+        disclosures = ledger.accounting(digits)
+    if as_json:
+        for d in disclosures:
+            doc = {
+                "date": d.date,
+                "recipient": d.recipient,
+                "purpose": d.purpose,
+                "basis": d.basis,
+                "fields": list(d.fields),
+                "batch": d.batch,
+                "item": d.item,
+                "entry": d.index,
+            }
+            typer.echo(json.dumps(doc))
+        return
+    table = Table("date", "recipient", "purpose", "basis", "fields", "batch", "item", "entry")
+    for d in disclosures:
+        row = (d.date, d.recipient, d.purpose, d.basis, ",".join(d.fields), d.batch, d.item)
+        table.add_row(*row, str(d.index))
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)  # a file or pipe: do not wrap to 80 columns
+    console.print(table)
+    console.print(f"{len(disclosures)} disclosure(s) recorded for this taxpayer")

@@ -1,0 +1,1 @@
+"""Alembic migrations for the taxgate store, run programmatically by ``store.open_store``."""
