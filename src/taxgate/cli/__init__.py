@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from taxgate.cli import bench, demo, identity, intake, ledger, orders, world
+from taxgate.cli import bench, demo, identity, intake, ledger, orders, release, world
 from taxgate.errors import TaxgateError
 
 app = typer.Typer(
@@ -29,6 +29,7 @@ app.add_typer(intake.app, name="intake")
 app.add_typer(identity.app, name="identity")
 app.add_typer(orders.app, name="orders")
 app.add_typer(ledger.app, name="ledger")
+app.add_typer(release.app, name="release")
 app.command("demo")(demo.demo)
 app.command("bench")(bench.bench)
 

@@ -1,0 +1,118 @@
+"""``response.csv`` for the requester (contracts.md §4): provided or not, and nothing about why.
+
+Every item not provided is written the same way whatever kept it back: status
+``not-provided`` and five empty address columns, with the same quoting, in request order. A
+requester comparing rows learns only which items were answered, never the reason (a protected
+taxpayer, an order, a failed match) for the others.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+ADDRESS_FIELDS: tuple[str, ...] = ("street", "unit", "city", "state", "zip")
+RESPONSE_COLUMNS: tuple[str, ...] = ("item_id", "status", *ADDRESS_FIELDS)
+PROVIDED, NOT_PROVIDED = "provided", "not-provided"
+# A rule that permits the `address` category permits all five columns; a rule may instead
+# name single columns (e.g. only `zip`).
+ADDRESS_CATEGORY = "address"
+
+
+def _permits(fields: pa.ListArray, column: str, rows: int) -> np.ndarray:
+    """Per row: does the deciding rule's field list permit ``column``?"""
+    flat = pc.list_flatten(fields)
+    parents = pc.list_parent_indices(fields).to_numpy(zero_copy_only=False)
+    hits = pc.is_in(flat, value_set=pa.array([ADDRESS_CATEGORY, column])).to_numpy(
+        zero_copy_only=False
+    )
+    mask = np.zeros(rows, dtype=bool)
+    mask[parents[hits]] = True
+    return mask
+
+
+def build_response(decisions: pa.Table, addresses: pa.Table) -> pa.Table:
+    """The response rows, in the order of ``decisions``.
+
+    ``decisions``: item_id, outcome, tin, fields (the fields the deciding rule permits).
+    ``addresses``: tin, street, unit, city, state, zip, one row per taxpayer (the last known
+    address; see ``last_known_addresses``). Only ``release`` items are provided, and only with
+    the permitted columns; a released taxpayer with no address on file is provided empty.
+    """
+    rows = decisions.num_rows
+    released = pc.fill_null(pc.equal(decisions["outcome"], "release"), False)
+    provided = np.asarray(released.to_numpy(zero_copy_only=False), dtype=bool)
+    at = pc.index_in(
+        decisions["tin"].cast(pa.string()), value_set=addresses["tin"].combine_chunks()
+    )
+    columns: dict[str, pa.Array] = {
+        "item_id": decisions["item_id"].cast(pa.string()).combine_chunks(),
+        "status": pa.array(np.where(provided, PROVIDED, NOT_PROVIDED), pa.string()),
+    }
+    empty = pa.scalar("", pa.string())
+    permitted = decisions["fields"].combine_chunks()
+    for column in ADDRESS_FIELDS:
+        values = pc.fill_null(pc.take(addresses[column].cast(pa.string()), at), empty)
+        allowed = pa.array(provided & _permits(permitted, column, rows))
+        columns[column] = pc.if_else(allowed, values, empty).combine_chunks()
+    return pa.table(columns)
+
+
+def last_known_addresses(
+    con: duckdb.DuckDBPyConnection, tins: pa.Array | pa.ChunkedArray
+) -> pa.Table:
+    """The last known address of each TIN in ``tins`` from the ``addresses`` view (see
+    ``taxgate.world.io.open_world``): the spell with the greatest ``last_year``; ties broken
+    by the latest ``first_year``, then the address text, so the choice never varies."""
+    con.register("release_wanted_tins", pa.table({"tin": tins.cast(pa.string())}))
+    try:
+        return _last_known(con)
+    finally:
+        con.unregister("release_wanted_tins")
+
+
+def _last_known(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    return con.sql(
+        """
+        SELECT CAST(a.tin AS VARCHAR) AS tin, CAST(a.street AS VARCHAR) AS street,
+               CAST(a.unit AS VARCHAR) AS unit, CAST(a.city AS VARCHAR) AS city,
+               CAST(a.state AS VARCHAR) AS state, CAST(a.zip AS VARCHAR) AS zip
+        FROM addresses AS a
+        JOIN (SELECT DISTINCT tin FROM release_wanted_tins) AS w ON CAST(a.tin AS VARCHAR) = w.tin
+        QUALIFY row_number() OVER (
+            PARTITION BY a.tin
+            ORDER BY CAST(a.last_year AS INTEGER) DESC, CAST(a.first_year AS INTEGER) DESC,
+                     a.street, a.unit, a.city, a.state, a.zip
+        ) = 1
+        """
+    ).to_arrow_table()
+
+
+def write_response_csv(table: pa.Table, path: Path) -> None:
+    """Write ``response.csv`` atomically: a reader sees the old file or the whole new one."""
+    write_csv(table.select(list(RESPONSE_COLUMNS)), path)
+
+
+def write_csv(table: pa.Table, path: Path) -> None:
+    """Write a table of text columns as CSV (minimal quoting, ``\\n`` line ends), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(table.column_names)
+            columns = (column.to_pylist() for column in table.columns)
+            writer.writerows(zip(*columns, strict=True))
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(temp).replace(path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
