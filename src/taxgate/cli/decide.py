@@ -1,0 +1,91 @@
+"""``taxgate decide``: one batch end to end (contracts.md §4)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from taxgate.errors import TaxgateError
+from taxgate.pipeline import DecideOptions, decide
+from taxgate.settings import load_settings
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise TaxgateError(f"--as-of must be a date YYYY-MM-DD, not {text!r}") from exc
+
+
+def decide_command(
+    manifest: Annotated[Path, typer.Argument(help="The request manifest (request.toml).")],
+    world: Annotated[Path, typer.Option(help="The taxpayer master file (a world folder).")],
+    out: Annotated[Path, typer.Option(help="Where decisions.csv, response.csv, summary.json go.")],
+    as_of: Annotated[str, typer.Option(help="Decide under the law in force on this date.")] = "",
+    orders: Annotated[
+        Path | None, typer.Option(help="Court orders folder (default: the built-in timeline).")
+    ] = None,
+    agencies: Annotated[
+        Path | None, typer.Option(help="Agency registry replacing the default.")
+    ] = None,
+    store: Annotated[
+        str | None, typer.Option(help="Store URL (default $TAXGATE_STORE, else ./.taxgate/).")
+    ] = None,
+    keys: Annotated[Path | None, typer.Option(help="Ledger key folder.")] = None,
+    recipient_key: Annotated[
+        Path | None, typer.Option(help="Recipient's public key: also write release.sealed.")
+    ] = None,
+    settings: Annotated[
+        Path | None, typer.Option(help="Settings file overriding defaults.")
+    ] = None,
+    engine: Annotated[str, typer.Option(help="Identity engine: duckdb or spark.")] = "duckdb",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Decide a request item by item, record every decision, then write the release.
+
+    Example: `taxgate decide ice/request.toml --world world/ --as-of 2025-08-07 --out decided/`
+    """
+    console = Console(stderr=True)
+    options = DecideOptions(
+        world=world,
+        as_of=_date(as_of) if as_of else date.today(),
+        out=out,
+        orders=orders,
+        agencies=agencies,
+        store_url=store,
+        key_dir=keys,
+        recipient_key=recipient_key,
+        settings=load_settings(settings),
+        engine=engine,
+    )
+    if not world.is_dir():
+        raise TaxgateError(f"{world}: no such world folder")
+    out.mkdir(parents=True, exist_ok=True)
+    with console.status("deciding") as status:
+        result = decide(
+            manifest,
+            options,
+            progress=lambda stage, message: status.update(f"[bold]{stage}[/]: {message}"),
+        )
+    if as_json:
+        print(json.dumps(result.summary, indent=2, sort_keys=True))
+        return
+    table = Table(title=f"{result.batch_id}: {result.summary['items']:,} items")
+    table.add_column("outcome / reason")
+    table.add_column("items", justify="right")
+    for name, count in result.summary["outcomes"].items():
+        table.add_row(f"[bold]{name}[/]", f"{count:,}")
+    for code, count in result.summary["reasons"].items():
+        table.add_row(f"  {code}", f"{count:,}")
+    Console().print(table)
+    Console().print(
+        f"stage seconds: {result.seconds}; ledger size {result.summary['tree_head']['size']}; "
+        f"wrote {out}/decisions.csv, response.csv, summary.json",
+        highlight=False,
+    )

@@ -1,0 +1,182 @@
+"""``taxgate decide`` end to end on a generated world, on SQLite and on PostgreSQL.
+
+The three output files are checked against the generator's truth file and against the world,
+not against numbers written down here: whatever the generator draws, taxgate must never
+release an item about the wrong person, never release an item with a finding, never say why
+an item was withheld, and record exactly one ledger entry per item.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from taxgate.duck import connect
+from taxgate.ledger import Ledger
+from taxgate.world.generate import generate_world
+from taxgate.world.io import open_world
+from taxgate.world.request import generate_request
+
+AS_OF = "2025-08-07"
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A small world with a trained identity model, and a mixed request against it."""
+    root = tmp_path_factory.mktemp("scenario")
+    world = root / "world"
+    generate_world(world, taxpayers=4_000, seed=11)
+    request = root / "mixed"
+    generate_request(world, request, kind="mixed", size=240, seed=11)
+    return world, request / "request.toml"
+
+
+def run_decide(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "taxgate", "decide", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def decide_args(world: Path, manifest: Path, out: Path, store: str, keys: Path) -> list[str]:
+    return [
+        str(manifest),
+        "--world",
+        str(world),
+        "--as-of",
+        AS_OF,
+        "--out",
+        str(out),
+        "--store",
+        store,
+        "--keys",
+        str(keys),
+    ]
+
+
+def last_known(world: Path) -> dict[str, tuple[str, ...]]:
+    con = connect()
+    open_world(con, world)
+    rows = con.execute(
+        """
+        SELECT tin, coalesce(street, ''), coalesce(unit, ''), coalesce(city, ''),
+               coalesce(state, ''), coalesce(zip, '')
+        FROM addresses
+        QUALIFY row_number() OVER (PARTITION BY tin ORDER BY last_year DESC,
+                                   first_year DESC, street, unit) = 1
+        """
+    ).fetchall()
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def test_decide_writes_three_files_that_agree_with_truth(
+    scenario: tuple[Path, Path], store_url: str, tmp_path: Path
+) -> None:
+    world, manifest = scenario
+    out = tmp_path / "out"
+    done = run_decide(*decide_args(world, manifest, out, store_url, tmp_path / "keys"))
+    assert done.returncode == 0, done.stderr[-2000:]
+
+    decisions = read_csv(out / "decisions.csv")
+    response = read_csv(out / "response.csv")
+    summary = json.loads((out / "summary.json").read_text())
+    truth = {row["item_id"]: row for row in read_csv(manifest.parent / "truth.csv")}
+    items = [row["item_id"] for row in read_csv(manifest.parent / "items.csv")]
+
+    # One decision and one response row per item, in request order.
+    assert [row["item_id"] for row in decisions] == items
+    assert [row["item_id"] for row in response] == items
+
+    for row in decisions:
+        reasons = [code for code in row["reasons"].split(";") if code]
+        assert reasons == sorted(reasons)
+        if row["outcome"] == "release":
+            assert reasons == [], row
+            # Never the wrong person: a release names exactly the taxpayer the item meant.
+            assert row["tin"] == truth[row["item_id"]]["true_tin"], row
+        elif row["outcome"] == "review":
+            assert reasons == ["match.ambiguous"], row
+        else:
+            assert row["outcome"] == "withhold" and reasons, row
+        assert row["rules"], "every decision names the rules that made it"
+
+    # The response provides exactly the released items, with their last known address.
+    addresses = last_known(world)
+    by_id = {row["item_id"]: row for row in decisions}
+    for row in response:
+        decided = by_id[row["item_id"]]
+        fields = (row["street"], row["unit"], row["city"], row["state"], row["zip"])
+        if decided["outcome"] == "release":
+            assert row["status"] == "provided"
+            assert fields == addresses[decided["tin"]]
+        else:
+            assert row["status"] == "not-provided"
+            assert fields == ("", "", "", "", "")
+    assert set(response[0]) == {"item_id", "status", "street", "unit", "city", "state", "zip"}
+
+    # Something was released and something withheld: the fixture exercises both paths.
+    outcomes = Counter(row["outcome"] for row in decisions)
+    assert outcomes["release"] > 0 and outcomes["withhold"] > 0
+    assert summary["outcomes"] == {name: outcomes.get(name, 0) for name in summary["outcomes"]}
+    reasons = Counter(code for row in decisions for code in row["reasons"].split(";") if code)
+    assert summary["reasons"] == dict(reasons)
+
+    # The ledger holds one decision per item plus the release, under the signed head.
+    with Ledger.open(store_url, tmp_path / "keys") as ledger:
+        assert ledger.verify().ok
+        head = ledger.head()
+        assert head.size == len(items) + 1
+        assert summary["tree_head"]["root"] == head.root
+        assert ledger.recorded_items(summary["batch"]) == set(items)
+
+
+def test_rerun_changes_nothing_and_records_nothing_twice(
+    scenario: tuple[Path, Path], tmp_path: Path
+) -> None:
+    world, manifest = scenario
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    args = decide_args(world, manifest, tmp_path / "out", store, tmp_path / "keys")
+    first = run_decide(*args)
+    assert first.returncode == 0, first.stderr[-2000:]
+    before = {
+        name: (tmp_path / "out" / name).read_bytes() for name in ("decisions.csv", "response.csv")
+    }
+    second = run_decide(*args)
+    assert second.returncode == 0, second.stderr[-2000:]
+    for name, content in before.items():
+        assert (tmp_path / "out" / name).read_bytes() == content
+    with Ledger.open(store, tmp_path / "keys") as ledger:
+        assert ledger.head().size == len(read_csv(manifest.parent / "items.csv")) + 1
+
+
+def test_unusable_input_writes_nothing(scenario: tuple[Path, Path], tmp_path: Path) -> None:
+    world, manifest = scenario
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "request.toml").write_text(
+        manifest.read_text().replace('items = "items.csv"', 'items = "../elsewhere.csv"')
+    )
+    store = tmp_path / "store.db"
+    done = run_decide(
+        *decide_args(
+            world, broken / "request.toml", tmp_path / "out", f"sqlite:///{store}", tmp_path / "k"
+        )
+    )
+    assert done.returncode != 0
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "request.toml" in done.stderr
+    assert not store.exists(), "nothing may be written to the ledger for unusable input"
+    assert not (tmp_path / "out" / "decisions.csv").exists()
