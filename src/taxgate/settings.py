@@ -47,6 +47,7 @@ class DuckDBSettings:
 @dataclass(frozen=True)
 class IdentitySettings:
     release_threshold: float
+    tinless_threshold: float
     candidate_threshold: float
     rival_ceiling: float
     rival_margin_bits: float
@@ -90,6 +91,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _identity(raw: dict[str, Any]) -> IdentitySettings:
     return IdentitySettings(
         release_threshold=float(raw["release_threshold"]),
+        tinless_threshold=float(raw["tinless_threshold"]),
         candidate_threshold=float(raw["candidate_threshold"]),
         rival_ceiling=float(raw["rival_ceiling"]),
         rival_margin_bits=float(raw["rival_margin_bits"]),

@@ -45,17 +45,35 @@ def test_clean_item_matches_uniquely_with_address_on_file(trained_world: World) 
     assert got["clean"]["match_probability"] >= 0.999
 
 
-def test_nickname_and_missing_dob_still_match(trained_world: World) -> None:
+def test_nickname_and_missing_dob_with_a_tin_still_match(trained_world: World) -> None:
     world, people = trained_world
     tin = next(t for t, p in people.items() if p["given_name"].upper() == "WILLIAM")
     other = "000100020"
     rows = [
         {"item_id": "nick", **_person(people, tin, given_name="Bill"), **home_of(world, tin)},
-        {"item_id": "nodob", **_person(people, other, date_of_birth=""), **home_of(world, other)},
+        {
+            "item_id": "nodob",
+            **_person(people, other, date_of_birth=""),
+            **home_of(world, other),
+            "tin": other,
+        },
     ]
     got = resolve(world, rows)
     assert (got["nick"]["outcome"], got["nick"]["tin"]) == (MATCHED, tin)
     assert (got["nodob"]["outcome"], got["nodob"]["tin"]) == (MATCHED, other)
+
+
+def test_name_and_address_alone_go_to_review(trained_world: World) -> None:
+    """Without a date of birth or TIN a filer cannot be told from a same-name son or father
+    who does not file: a person decides."""
+    world, people = trained_world
+    tin = "000100020"
+    got = resolve(
+        world,
+        [{"item_id": "bare", **_person(people, tin, date_of_birth=""), **home_of(world, tin)}],
+    )
+    assert got["bare"]["outcome"] == AMBIGUOUS
+    assert got["bare"]["best_tin"] == tin
 
 
 def test_unknown_person_is_match_none(trained_world: World) -> None:

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from taxgate.duck import connect
 from taxgate.errors import InputError
+from taxgate.identity.engine import Backend
 from taxgate.identity.prepare import prepare_items, prepare_world
 from taxgate.identity.resolve import build_linker
 from taxgate.identity.train import load_model
@@ -127,7 +128,7 @@ def explain_item(
         open_world(con, world)
         prepare_world(con)
         prepare_items(con, chosen, source=source)
-        linker = build_linker(con, world)
+        linker = build_linker(Backend(con, "duckdb"), world)
         predictions = linker.inference.predict(warning_mode="never")
         records = con.execute(
             f"SELECT * FROM {predictions.physical_name} "
@@ -135,7 +136,7 @@ def explain_item(
         ).fetchall()
         names = [d[0] for d in con.description or []]
         dicts = [dict(zip(names, row, strict=True)) for row in records]
-        prior = float(model["probability_two_random_records_match"])  # type: ignore[arg-type]
+        prior = float(model["probability_two_random_records_match"])
         from math import log2
 
         prior_weight = log2(prior / (1 - prior))

@@ -154,10 +154,13 @@ def splink_input_sql(people: str, addresses: str) -> str:
                    AS given_groups,
                p.middle, p.surname, p.surname_key, p.surname_tokens, p.suffix, p.dob, p.tin,
                a.addr_full, a.addr_street, a.addr_fuzzy, a.addr_zip,
-               list_concat(
-                   list_transform(a.addr_hz, lambda k: 'S|' || k || '|' || left(p.surname_key, 1)),
-                   list_transform(a.addr_hz, lambda k: 'G|' || k || '|' || left(p.given, 1))
-               ) AS addr_block
+               CASE WHEN p.given IS NOT NULL AND p.surname_key IS NOT NULL
+                    THEN least(p.given, p.surname_key) || '|' || greatest(p.given, p.surname_key)
+               END AS name_pair,
+               list_distinct(list_concat(
+                   list_transform(a.addr_hz, lambda k: k || '|' || left(p.surname_key, 1)),
+                   list_transform(a.addr_hz, lambda k: k || '|' || left(p.given, 1))
+               )) AS addr_block
         FROM {people} p
         LEFT JOIN agg a USING (uid)
         LEFT JOIN tg_nickname_groups g ON g.name = p.given

@@ -19,14 +19,16 @@ import logging
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import duckdb
 import pyarrow as pa
-from splink import DuckDBAPI, Linker
+from splink import Linker
 
 from taxgate import reasons
 from taxgate.duck import connect
+from taxgate.identity.engine import Backend, check_engine
+from taxgate.identity.model import CONTRADICTING_DOB, IDENTIFYING_LEVELS, for_engine
 from taxgate.identity.prepare import prepare_items, prepare_world
 from taxgate.identity.train import load_model, register_term_frequencies
 from taxgate.settings import IdentitySettings, load_settings
@@ -51,20 +53,21 @@ RESULT_SCHEMA: Final = pa.schema(
 Progress = Callable[[str], None]
 
 
-def build_linker(con: duckdb.DuckDBPyConnection, world: Path) -> Linker:
+def build_linker(backend: Backend, world: Path) -> Linker:
     """A linker over the prepared ``tg_world`` and ``tg_items`` with the saved model."""
-    db_api = DuckDBAPI(con)
-    left = db_api.register("tg_world", table_name="world")
-    right = db_api.register("tg_items", table_name="items")
-    linker = Linker([left, right], load_model(world), log_level=logging.ERROR)
-    register_term_frequencies(linker, db_api)
+    left = backend.register("tg_world", "world")
+    right = backend.register("tg_items", "items")
+    model: Any = for_engine(load_model(world), backend.engine)
+    linker = Linker([left, right], model, log_level=logging.ERROR)
+    register_term_frequencies(linker, backend)
     return linker
 
 
 def score_candidates(
-    con: duckdb.DuckDBPyConnection, linker: Linker, items: int, identity: IdentitySettings
-) -> str:
-    """Score candidate pairs in chunks of items; returns the name of the predictions table."""
+    backend: Backend, linker: Linker, items: int, identity: IdentitySettings
+) -> int:
+    """Score candidate pairs in chunks of items into ``tg_candidates``; returns the number of
+    candidate pairs scored above the floor."""
     chunks = max(1, math.ceil(items / max(1, identity.items_per_chunk)))
     predictions = linker.inference.predict(
         threshold_match_probability=identity.candidate_floor,
@@ -72,24 +75,72 @@ def score_candidates(
         num_chunks_right=chunks,
         warning_mode="never",
     )
+    backend.fetch(predictions, "tg_scored")
+    predictions.drop_table_from_database_and_remove_from_cache()
+    con = backend.con
     con.execute(
-        f"""CREATE OR REPLACE TABLE tg_candidates AS
+        """CREATE OR REPLACE TABLE tg_candidates AS
             SELECT CASE WHEN source_dataset_l = 'items' THEN uid_l ELSE uid_r END AS item_id,
                    CASE WHEN source_dataset_l = 'items' THEN uid_r ELSE uid_l END AS tin,
                    match_weight,
                    match_probability,
-                   match_weight - coalesce(mw_tin, 0) AS weight_without_tin
-            FROM {predictions.physical_name}"""
+                   match_weight - coalesce(mw_tin, 0) AS weight_without_tin,
+                   gamma_given, gamma_surname, gamma_suffix, gamma_dob, gamma_tin
+            FROM tg_scored"""
     )
-    predictions.drop_table_from_database_and_remove_from_cache()
-    return "tg_candidates"
+    con.execute("DROP TABLE tg_scored")
+    return int(con.execute("SELECT count(*) FROM tg_candidates").fetchall()[0][0])
 
 
-def decide(con: duckdb.DuckDBPyConnection, identity: IdentitySettings) -> pa.Table:
+def level_gammas(model: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Per comparison, each level's label -> the gamma value Splink gives it."""
+    gammas: dict[str, dict[str, int]] = {}
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        gammas[comparison["output_column_name"]] = {
+            str(level.get("label_for_charts")): len(levels) - 1 - index
+            for index, level in enumerate(levels)
+        }
+    return gammas
+
+
+def _gate_sql(gammas: dict[str, dict[str, int]]) -> str:
+    """The evidence a release needs beyond probability: no JR/SR conflict, and either both
+    names agree (at some level) with a date of birth or TIN that agrees, or the date of birth
+    AND the TIN both agree with one name (a twin shares the DOB, never the TIN)."""
+
+    def agrees(name: str) -> str:
+        codes = ", ".join(str(gammas[name][label]) for label in IDENTIFYING_LEVELS[name])
+        return f"b.gamma_{name} IN ({codes})"
+
+    suffix_conflict = gammas["suffix"]["different (JR vs SR)"]
+    names, either = (
+        "b.gamma_given > 0 AND b.gamma_surname > 0",
+        "greatest(b.gamma_given, b.gamma_surname) > 0",
+    )
+    return (
+        f"b.gamma_suffix <> {suffix_conflict} AND ("
+        f"({names} AND ({agrees('dob')} OR {agrees('tin')}))"
+        f" OR ({either} AND {agrees('dob')} AND {agrees('tin')}))"
+    )
+
+
+def _contradiction_sql(gammas: dict[str, dict[str, int]]) -> str:
+    """Both sides give a date of birth and they disagree beyond a typo, and no TIN agrees:
+    the item names someone else (often a parent or child of the same name)."""
+    dob = ", ".join(str(gammas["dob"][label]) for label in CONTRADICTING_DOB)
+    tin = ", ".join(str(gammas["tin"][label]) for label in IDENTIFYING_LEVELS["tin"])
+    return f"b.gamma_dob IN ({dob}) AND b.gamma_tin NOT IN ({tin})"
+
+
+def decide(
+    con: duckdb.DuckDBPyConnection, identity: IdentitySettings, model: dict[str, Any]
+) -> pa.Table:
     """Outcomes from ``tg_candidates``, ``tg_items``, ``tg_history`` and ``tg_item_address``."""
     release, plausible = identity.release_threshold, identity.candidate_threshold
+    gammas = level_gammas(model)
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE tg_ranked AS
+        f"""CREATE OR REPLACE TEMP TABLE tg_ranked AS
         WITH ranked AS (
             SELECT *, row_number() OVER (PARTITION BY item_id
                                          ORDER BY match_weight DESC, tin) AS k
@@ -98,6 +149,8 @@ def decide(con: duckdb.DuckDBPyConnection, identity: IdentitySettings) -> pa.Tab
         SELECT i.uid AS item_id, b.tin AS best_tin,
                b.match_probability AS p, b.match_weight AS w,
                1 / (1 + pow(2, -b.weight_without_tin)) AS p_without_tin,
+               coalesce({_gate_sql(gammas)}, false) AS identified,
+               coalesce({_contradiction_sql(gammas)}, false) AS contradicted,
                r.match_probability AS rival_p, r.match_weight AS rival_w
         FROM tg_items i
         LEFT JOIN ranked b ON b.item_id = i.uid AND b.k = 1
@@ -107,7 +160,8 @@ def decide(con: duckdb.DuckDBPyConnection, identity: IdentitySettings) -> pa.Tab
         f"""CREATE OR REPLACE TEMP TABLE tg_outcomes AS
         SELECT *, CASE
             WHEN p IS NULL OR p < {plausible} THEN '{NONE}'
-            WHEN p >= {release} AND p_without_tin >= {plausible}
+            WHEN contradicted AND coalesce(rival_p, 0) < {plausible} THEN '{NONE}'
+            WHEN p >= {release} AND p_without_tin >= {identity.tinless_threshold} AND identified
                  AND (rival_p IS NULL OR (rival_p < {identity.rival_ceiling}
                                           AND w - rival_w >= {identity.rival_margin_bits}))
                 THEN '{MATCHED}'
@@ -152,14 +206,19 @@ def resolve_items(
     identity: IdentitySettings | None = None,
     progress: Progress | None = None,
     source: str = "items",
+    engine: str = "duckdb",
+    stats: dict[str, Any] | None = None,
 ) -> pa.Table:
     """Resolve every item of ``items`` (raw contract columns) against ``world``.
 
-    Needs the model trained by ``train_model(world)``; never retrains.
+    Needs the model trained by ``train_model(world)``; never retrains. ``engine`` is
+    ``duckdb`` or ``spark``; ``stats``, when given, receives ``candidate_pairs``.
     """
     chosen = identity or load_settings().identity
+    chosen_engine = check_engine(engine)
     say = progress or (lambda _message: None)
     con = connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         open_world(con, world)
         load_model(world)  # fail fast, before the expensive preparation
@@ -167,9 +226,12 @@ def resolve_items(
         prepare_world(con)
         count = prepare_items(con, items, source=source)
         say(f"scoring {count} items")
-        linker = build_linker(con, world)
-        score_candidates(con, linker, count, chosen)
+        backend = Backend(con, chosen_engine)
+        linker = build_linker(backend, world)
+        pairs = score_candidates(backend, linker, count, chosen)
+        if stats is not None:
+            stats["candidate_pairs"] = pairs
         say("deciding")
-        return decide(con, chosen)
+        return decide(con, chosen, load_model(world))
     finally:
         con.close()

@@ -23,10 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from splink import DuckDBAPI, Linker, block_on
+from splink import Linker, block_on
 
 from taxgate.duck import connect
 from taxgate.errors import InputError
+from taxgate.identity.engine import Backend, Engine, check_engine
+from taxgate.identity.model import for_engine
 from taxgate.identity.model import settings as model_settings
 from taxgate.identity.prepare import prepare_world, splink_input_sql
 from taxgate.settings import IdentitySettings, load_settings
@@ -82,6 +84,12 @@ def _build_echo(con: duckdb.DuckDBPyConnection, sample: int, echo: int, seed: in
                     WHEN {r("sn")} < 0.09 THEN reverse(surname) || 'Q'
                     ELSE surname END AS e_surname
             FROM chosen c LEFT JOIN tg_nick_alt n ON n.name = c.given
+        ), swapped AS (
+            -- Given name and surname written in each other's field.
+            SELECT * REPLACE (
+                CASE WHEN {r("sw")} < 0.02 THEN e_surname ELSE e_given END AS e_given,
+                CASE WHEN {r("sw")} < 0.02 THEN e_given ELSE e_surname END AS e_surname)
+            FROM names
         )
         SELECT 'echo:' || uid AS uid,
             e_given AS given,
@@ -100,15 +108,16 @@ def _build_echo(con: duckdb.DuckDBPyConnection, sample: int, echo: int, seed: in
                  WHEN {r("db")} < 0.09 THEN dob[1:8] || dob[10:10] || dob[9:9]
                  WHEN {r("db")} < 0.11 THEN dob[1:5] || dob[9:10] || '-' || dob[6:7]
                  WHEN {r("db")} < 0.12 THEN dob[1:8] || '28'
-                 WHEN {r("db")} < 0.13 THEN (try_cast(left(dob, 4) AS INTEGER) + 3)::VARCHAR
+                 WHEN {r("db")} < 0.13 THEN (try_cast(left(dob, 4) AS INTEGER) + 1)::VARCHAR
                                             || dob[5:]
+                 WHEN {r("db")} < 0.15 THEN dob[1:2] || dob[4:4] || dob[3:3] || dob[5:]
                  ELSE dob END AS dob,
             CASE WHEN {r("tn")} < 0.60 THEN NULL
                  WHEN {r("tn")} < 0.62 AND len(tin) > 1
                      THEN left(tin, -1) || ((right(tin, 1)::INTEGER + 1) % 10)::VARCHAR
                  WHEN {r("tn")} < 0.63 THEN reverse(tin) || '0'
                  ELSE tin END AS tin
-        FROM names"""
+        FROM swapped"""
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE tg_echo_address AS
@@ -156,10 +165,10 @@ def floor_m_probabilities(model: dict[str, Any], floor: float) -> dict[str, Any]
     return model
 
 
-def register_term_frequencies(linker: Linker, db_api: DuckDBAPI) -> None:
+def register_term_frequencies(linker: Linker, backend: Backend) -> None:
     """Term frequencies always come from the whole world, never from a sample or a request."""
     for column in ("given", "surname_key"):
-        lookup = db_api.register(f"tg_tf_{column}", table_name=f"tg_tf_lookup_{column}")
+        lookup = backend.register(f"tg_tf_{column}", f"tg_tf_lookup_{column}")
         linker.table_management.register_term_frequency_lookup(lookup, column)
 
 
@@ -168,11 +177,14 @@ def train_model(
     *,
     identity: IdentitySettings | None = None,
     progress: Progress | None = None,
+    engine: str = "duckdb",
 ) -> Path:
     """Train on ``world`` and write ``identity-model.json`` beside it; returns that path."""
     chosen = identity or load_settings().identity
     say = progress or (lambda _message: None)
+    chosen_engine: Engine = check_engine(engine)
     con = connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         open_world(con, world)
         say("preparing the world")
@@ -186,11 +198,15 @@ def train_model(
         sample = min(total, chosen.train_sample)
         echo = max(1, min(sample // 2, chosen.echo_size))
         _build_echo(con, sample, echo, chosen.seed)
-        db_api = DuckDBAPI(con)
-        left = db_api.register("tg_train_world", table_name="world")
-        right = db_api.register("tg_echo", table_name="items")
-        linker = Linker([left, right], model_settings(1.0 / sample), log_level=logging.ERROR)
-        register_term_frequencies(linker, db_api)
+        backend = Backend(con, chosen_engine)
+        left = backend.register("tg_train_world", "world")
+        right = backend.register("tg_echo", "items")
+        linker = Linker(
+            [left, right],
+            model_settings(1.0 / sample, chosen_engine),
+            log_level=logging.ERROR,
+        )
+        register_term_frequencies(linker, backend)
         say("estimating u by random sampling")
         linker.training.estimate_u_using_random_sampling(
             max_pairs=chosen.u_max_pairs, seed=chosen.seed
@@ -203,7 +219,10 @@ def train_model(
         linker.training.estimate_parameters_using_expectation_maximisation(
             block_on("given", "surname_key"), record_sample_proportion=1.0
         )
-        model = floor_m_probabilities(linker.misc.save_model_to_json(), M_FLOOR)
+        # The saved model is always spelt for DuckDB; for_engine re-spells it on loading.
+        model = for_engine(
+            floor_m_probabilities(linker.misc.save_model_to_json(), M_FLOOR), "duckdb"
+        )
         model["probability_two_random_records_match"] = min(
             0.5, chosen.expected_match_share / total
         )
@@ -215,7 +234,7 @@ def train_model(
         con.close()
 
 
-def load_model(world: Path) -> dict[str, object]:
+def load_model(world: Path) -> dict[str, Any]:
     """The saved model for ``world``, or an error telling the user to train first."""
     path = model_path(world)
     if not path.is_file():
@@ -223,7 +242,7 @@ def load_model(world: Path) -> dict[str, object]:
             path, "no trained identity model", hint=f"run: taxgate identity train --world {world}"
         )
     try:
-        loaded: dict[str, object] = json.loads(path.read_text("utf-8"))
+        loaded: dict[str, Any] = json.loads(path.read_text("utf-8"))
     except json.JSONDecodeError as exc:
         raise InputError(
             path, f"not valid JSON: {exc.msg}", hint="retrain with taxgate identity train"

@@ -1,0 +1,381 @@
+"""Identity resolution on synthetic worlds: ours beside plain Splink on the same data.
+
+For each request (kinds ``ice-2025`` and ``mixed``, several seeds) both systems link the items
+to the world and the figures that matter are printed side by side:
+
+* released, and wrong-person releases (released TIN != true TIN; a release of someone who is
+  not in the world is wrong too);
+* recall of the lawfully releasable items: the true taxpayer is in the world, the supplied
+  address is one on file for them (no placeholder, ZIP-only, facility, PO-box or
+  moved-to-an-unknown-address defect) and intake raises nothing for the item;
+* the share of items sent to review, household confusers' outcomes, calibration (mean
+  predicted probability beside observed precision among releases), wall time, peak RSS and
+  candidate pairs.
+
+Ours releases an item when identity resolution says ``matched`` with no reason (so a
+``match.address`` item is not released). Plain Splink is a standard Splink 5 ``link_only``
+model (one row per taxpayer address, comparison-library comparisons, u by random sampling, m
+by EM on the request itself), releasing the best candidate at p >= 0.99.
+
+Each system runs in a fresh process so its peak RSS is its own.
+
+Usage: ``.venv/bin/python bench/bench_identity.py [--scale small|full] [--seeds N]
+[--engine duckdb|spark] [--skip-plain]``. small: 200,000 taxpayers x 20,000 items, 5 seeds;
+full: 10,000,000 x 1,280,000, 1 seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+SCALES = {"small": (200_000, 20_000, 5), "full": (10_000_000, 1_280_000, 1)}
+KINDS = ("ice-2025", "mixed")
+TARGETS = {"wrong": 0, "recall": 0.97, "review_share": 0.02, "full_seconds": 145.0, "rss_mb": 8192}
+PLAIN_THRESHOLD = 0.99
+# Address defects: the supplied address is not one on file for the true taxpayer.
+ADDRESS_DEFECTS = ("placeholder-address", "zip-only", "facility-address", "po-box")
+ADDRESS_VARIANTS = (*ADDRESS_DEFECTS, "moved-unknown-address", "no-street-number")
+
+
+def _peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def read_items(path: Path) -> pa.Table:
+    """Every item column as a string, as a requester wrote it."""
+    names = pacsv.read_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16)).column_names
+    types = {name: pa.string() for name in names}
+    return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=types))
+
+
+# --------------------------------------------------------------------------- the two systems
+
+
+def run_ours_train(world: str, engine: str) -> dict[str, Any]:
+    from taxgate.identity import train_model
+
+    started = time.perf_counter()
+    train_model(Path(world), engine=engine)
+    return {"seconds": round(time.perf_counter() - started, 2), "peak_rss_mb": _peak_mb()}
+
+
+def run_ours(world: str, request: str, engine: str) -> dict[str, Any]:
+    from taxgate.identity import resolve_items
+
+    items = read_items(Path(request) / "items.csv")
+    started = time.perf_counter()
+    stats: dict[str, Any] = {}
+    result = resolve_items(Path(world), items, engine=engine, stats=stats)
+    seconds = time.perf_counter() - started
+    released = result.filter(
+        pa.compute.and_(
+            pa.compute.equal(result.column("outcome"), "matched"),
+            pa.compute.equal(pa.compute.list_value_length(result.column("reasons")), 0),
+        )
+    )
+    return {
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": _peak_mb(),
+        "candidate_pairs": stats.get("candidate_pairs"),
+        "decisions": result.select(
+            ["item_id", "outcome", "best_tin", "match_probability"]
+        ).to_pylist(),
+        "released": released.select(["item_id", "tin", "match_probability"]).to_pylist(),
+    }
+
+
+def run_plain(world: str, request: str) -> dict[str, Any]:
+    """A standard, well-tuned Splink 5 model with no identity-specific decision rule."""
+    import logging
+
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    from taxgate.duck import connect
+    from taxgate.world.io import open_world
+
+    items = read_items(Path(request) / "items.csv")
+    started = time.perf_counter()
+    con = connect()
+    con.execute("SET enable_progress_bar = false")
+    open_world(con, Path(world))
+    con.register("raw_items", items)
+    clean = """upper(nullif(trim({0}), ''))"""
+    con.execute(
+        f"""CREATE TABLE plain_world AS
+        SELECT t.tin || '#' || row_number() OVER () AS uid, t.tin AS tin,
+               {clean.format("t.given_name")} AS given_name,
+               {clean.format("t.surname")} AS surname,
+               {clean.format("t.date_of_birth::VARCHAR")} AS dob,
+               t.tin AS tin_value,
+               {clean.format("a.street")} AS street, {clean.format("a.city")} AS city,
+               {clean.format("a.zip::VARCHAR")} AS zip,
+               regexp_extract(upper(a.street), '^([0-9]+)', 1) AS house
+        FROM taxpayers t JOIN addresses a USING (tin)"""
+    )
+    con.execute(
+        f"""CREATE TABLE plain_items AS
+        SELECT item_id AS uid, NULL::VARCHAR AS tin,
+               {clean.format("given_name")} AS given_name, {clean.format("surname")} AS surname,
+               {clean.format("date_of_birth")} AS dob, nullif(regexp_replace(coalesce(tin, ''),
+               '[^0-9]', '', 'g'), '') AS tin_value,
+               {clean.format("street")} AS street, {clean.format("city")} AS city,
+               left({clean.format("zip")}, 5) AS zip,
+               regexp_extract(upper(street), '^([0-9]+)', 1) AS house
+        FROM raw_items"""
+    )
+    world_rows = int(con.execute("SELECT count(DISTINCT tin) FROM plain_world").fetchall()[0][0])
+    db_api = DuckDBAPI(con)
+    left = db_api.register("plain_world", table_name="world")
+    right = db_api.register("plain_items", table_name="items")
+    settings = SettingsCreator(
+        link_type="link_only",
+        unique_id_column_name="uid",
+        probability_two_random_records_match=0.5 / max(world_rows, 1),
+        comparisons=[
+            cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison("dob", input_is_string=True),
+            cl.DamerauLevenshteinAtThresholds("tin_value", [1]),
+            cl.JaroWinklerAtThresholds("street", [0.95, 0.8]),
+            cl.ExactMatch("zip").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("city"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("surname", "dob"),
+            block_on("given_name", "dob"),
+            block_on("given_name", "surname"),
+            block_on("tin_value"),
+            block_on("zip", "house"),
+        ],
+        additional_columns_to_retain=["tin"],
+        retain_intermediate_calculation_columns=False,
+    )
+    linker = Linker([left, right], settings, log_level=logging.ERROR)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    for rule in (block_on("dob"), block_on("surname")):
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, record_sample_proportion=min(1.0, 200_000 / max(items.num_rows, 1))
+        )
+    predictions = linker.inference.predict(threshold_match_probability=0.01)
+    table = predictions.physical_name
+    pairs = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+    best = con.execute(
+        f"""SELECT item_id, tin, p FROM (
+            SELECT CASE WHEN source_dataset_l = 'items' THEN uid_l ELSE uid_r END AS item_id,
+                   coalesce(tin_l, tin_r) AS tin, match_probability AS p,
+                   row_number() OVER (PARTITION BY item_id ORDER BY match_probability DESC) AS k
+            FROM {table}) WHERE k = 1"""
+    ).fetchall()
+    seconds = time.perf_counter() - started
+    con.close()
+    decisions = [
+        {
+            "item_id": i,
+            "outcome": "matched" if p >= PLAIN_THRESHOLD else "none",
+            "best_tin": t,
+            "match_probability": p,
+        }
+        for i, t, p in best
+    ]
+    return {
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": _peak_mb(),
+        "candidate_pairs": pairs,
+        "decisions": decisions,
+        "released": [
+            {
+                "item_id": d["item_id"],
+                "tin": d["best_tin"],
+                "match_probability": d["match_probability"],
+            }
+            for d in decisions
+            if d["outcome"] == "matched"
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def evaluate(run: dict[str, Any], truth_csv: Path) -> dict[str, Any]:
+    con = duckdb.connect()
+    quoted = str(truth_csv).replace("'", "''")
+    con.execute(f"CREATE TABLE truth AS SELECT * FROM read_csv('{quoted}', all_varchar = true)")
+    schema = pa.schema([("item_id", pa.string()), ("tin", pa.string()), ("p", pa.float64())])
+    released = pa.Table.from_pylist(
+        [
+            {"item_id": r["item_id"], "tin": r["tin"], "p": r["match_probability"]}
+            for r in run["released"]
+        ],
+        schema=schema,
+    )
+    decisions = pa.Table.from_pylist(
+        [{"item_id": d["item_id"], "outcome": d["outcome"]} for d in run["decisions"]],
+        schema=pa.schema([("item_id", pa.string()), ("outcome", pa.string())]),
+    )
+    con.register("released", released)
+    con.register("decisions", decisions)
+    flags = " OR ".join(
+        f"contains(';' || coalesce(defect, '') || ';' || coalesce(variants, '') || ';', ';{d};')"
+        for d in ADDRESS_VARIANTS
+    )
+    con.execute(
+        f"""CREATE TABLE judged AS
+        SELECT t.item_id, nullif(t.true_tin, '') AS true_tin, t.defect,
+               r.tin AS released_tin, r.p,
+               coalesce(d.outcome, 'match.none') AS outcome,
+               (nullif(t.true_tin, '') IS NOT NULL AND NOT ({flags})
+                AND coalesce(t.expected_intake, '') = '') AS releasable
+        FROM truth t LEFT JOIN released r USING (item_id) LEFT JOIN decisions d USING (item_id)"""
+    )
+    row = con.execute(
+        """SELECT count(*), count(released_tin),
+            count(*) FILTER (WHERE released_tin IS NOT NULL
+                             AND released_tin IS DISTINCT FROM true_tin),
+            count(*) FILTER (WHERE releasable),
+            count(*) FILTER (WHERE releasable AND released_tin = true_tin),
+            count(*) FILTER (WHERE outcome = 'match.ambiguous'),
+            avg(p) FILTER (WHERE released_tin IS NOT NULL),
+            count(*) FILTER (WHERE defect LIKE 'confuser-%'),
+            count(*) FILTER (WHERE defect LIKE 'confuser-%' AND released_tin IS NOT NULL
+                             AND released_tin IS DISTINCT FROM true_tin),
+            count(*) FILTER (WHERE defect LIKE 'confuser-%' AND released_tin = true_tin),
+            count(*) FILTER (WHERE defect LIKE 'confuser-%' AND outcome = 'match.ambiguous'),
+            count(*) FILTER (WHERE coalesce(true_tin, '') = '' AND released_tin IS NOT NULL)
+        FROM judged"""
+    ).fetchall()[0]
+    con.close()
+    items, released_n, wrong, releasable, recalled, review, mean_p = row[:7]
+    confusers, conf_wrong, conf_right, conf_review, absent_released = row[7:]
+    return {
+        "items": items,
+        "released": released_n,
+        "wrong": wrong,
+        "wrong_not_in_world": absent_released,
+        "releasable": releasable,
+        "recall": round(recalled / releasable, 4) if releasable else 1.0,
+        "review_share": round(review / items, 4) if items else 0.0,
+        "mean_p_released": round(mean_p, 6) if mean_p is not None else None,
+        "precision": round((released_n - wrong) / released_n, 6) if released_n else 1.0,
+        "confusers": confusers,
+        "confusers_wrong": conf_wrong,
+        "confusers_right": conf_right,
+        "confusers_review": conf_review,
+    }
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def _in_child(function: Any, *args: Any) -> dict[str, Any]:
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        result: dict[str, Any] = pool.submit(function, *args).result()
+    return result
+
+
+def _row(label: str, f: dict[str, Any], run: dict[str, Any]) -> str:
+    mean_p = f["mean_p_released"]
+    return (
+        f"{label:<24}{f['released']:>9}{f['wrong']:>7}{f['recall']:>8.4f}{f['review_share']:>8.4f}"
+        f"{f['confusers_wrong']:>6}/{f['confusers']:<5}"
+        f"{(mean_p if mean_p is not None else float('nan')):>10.6f}{f['precision']:>10.6f}"
+        f"{run['seconds']:>8.1f}{run['peak_rss_mb']:>9.0f}{run['candidate_pairs'] or 0:>11}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=tuple(SCALES), default="small")
+    parser.add_argument("--seeds", type=int, default=None, help="requests per kind")
+    parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+    parser.add_argument("--skip-plain", action="store_true", help="run ours only")
+    parser.add_argument("--keep", type=Path, default=None, help="reuse/keep worlds here")
+    args = parser.parse_args()
+    from taxgate.world.generate import generate_world
+    from taxgate.world.request import generate_request
+
+    taxpayers, size, seeds = SCALES[args.scale]
+    seeds = args.seeds or seeds
+    started = time.perf_counter()
+    scratch = args.keep or Path(tempfile.mkdtemp(prefix="bench-identity-"))
+    world = scratch / f"world-{taxpayers}"
+    try:
+        if not (world / "taxpayers.parquet").is_file():
+            print(f"generating a world of {taxpayers:,} taxpayers", flush=True)
+            generate_world(world, taxpayers=taxpayers, seed=1)
+        print("training ours", flush=True)
+        trained = _in_child(run_ours_train, str(world), args.engine)
+        print(f"  trained in {trained['seconds']} s, peak {trained['peak_rss_mb']} MB", flush=True)
+        header = (
+            f"{'system':<24}{'released':>9}{'wrong':>7}{'recall':>8}{'review':>8}"
+            f"{'conf wrong':>12}{'mean p':>10}{'precis.':>10}{'secs':>8}{'RSS MB':>9}{'pairs':>11}"
+        )
+        runs: list[dict[str, Any]] = []
+        for kind in KINDS:
+            for seed in range(1, seeds + 1):
+                request = scratch / f"{kind}-{seed}-{size}"
+                if not (request / "request.toml").is_file():
+                    generate_request(world, request, kind=kind, size=size, seed=seed)
+                print(f"\n{kind} seed {seed}: {size:,} items", flush=True)
+                print(header)
+                entry: dict[str, Any] = {"kind": kind, "seed": seed}
+                mine = _in_child(run_ours, str(world), str(request), args.engine)
+                entry["ours"] = evaluate(mine, request / "truth.csv")
+                entry["ours"].update(
+                    {k: mine[k] for k in ("seconds", "peak_rss_mb", "candidate_pairs")}
+                )
+                print(_row("ours", entry["ours"], mine), flush=True)
+                if not args.skip_plain:
+                    plain = _in_child(run_plain, str(world), str(request))
+                    entry["plain"] = evaluate(plain, request / "truth.csv")
+                    entry["plain"].update(
+                        {k: plain[k] for k in ("seconds", "peak_rss_mb", "candidate_pairs")}
+                    )
+                    print(_row(f"plain Splink p>={PLAIN_THRESHOLD}", entry["plain"], plain))
+                runs.append(entry)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    ours = [r["ours"] for r in runs]
+    met = {
+        "zero_wrong": all(o["wrong"] == 0 for o in ours),
+        "recall": all(o["recall"] >= TARGETS["recall"] for o in ours),
+        "review": all(o["review_share"] <= TARGETS["review_share"] for o in ours),
+    }
+    if args.scale == "full":
+        seconds = trained["seconds"] + max(o["seconds"] for o in ours)
+        met["speed"] = seconds <= TARGETS["full_seconds"]
+        met["memory"] = max(o["peak_rss_mb"] for o in ours) < TARGETS["rss_mb"]
+    print(f"\ntargets met: {met}")
+    summary = {
+        "bench": "identity",
+        "scale": args.scale,
+        "engine": args.engine,
+        "taxpayers": taxpayers,
+        "items": size,
+        "train": trained,
+        "runs": runs,
+        "targets": TARGETS,
+        "met": met,
+        "wall_seconds": round(time.perf_counter() - started, 2),
+        "peak_rss_mb": _peak_mb(),
+    }
+    print("BENCH-RESULT " + json.dumps(summary, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
