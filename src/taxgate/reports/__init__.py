@@ -1,0 +1,1 @@
+"""Reports: the scenario comparison today; disclosure, transparency and compliance reports later."""

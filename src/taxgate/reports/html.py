@@ -1,0 +1,133 @@
+"""The scenario report as one self-contained HTML file: tables and inline SVG charts.
+
+No script, no CDN, no web font: the file opens offline, on an air-gapped review machine, and
+says the same thing in ten years.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+
+from taxgate.law import TimelineEntry
+from taxgate.reports.scenario import Score
+
+STYLE = """
+body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; color: #222 }
+h1 { font-size: 1.6rem } h2 { font-size: 1.2rem; margin-top: 2rem }
+table { border-collapse: collapse; margin: .5rem 0 } td, th { padding: .25rem .6rem;
+border-bottom: 1px solid #ddd; text-align: right } th:first-child, td:first-child,
+td:nth-child(2) { text-align: left } .bad { color: #b00020; font-weight: 600 }
+.good { color: #05712f; font-weight: 600 } .note { color: #555; max-width: 50rem }
+"""
+COLOURS = {"2025 process": "#b00020", "taxgate": "#1f5fa8"}
+
+
+def _bars(scores: Sequence[Score], metric: str, title: str) -> str:
+    """A grouped horizontal bar chart of ``metric`` per system and date, as inline SVG."""
+    values = [getattr(score, metric) for score in scores]
+    top = max([1, *values])
+    row, width, label = 22, 420, 230
+    height = row * len(scores) + 30
+    parts = [
+        f'<svg role="img" aria-label="{escape(title)}" width="{label + width + 90}" '
+        f'height="{height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<text x="0" y="14" font-size="13" font-weight="600">{escape(title)}</text>',
+    ]
+    for index, score in enumerate(scores):
+        y = 24 + index * row
+        bar = round(width * getattr(score, metric) / top)
+        colour = COLOURS.get(score.system, "#666")
+        parts.append(
+            f'<text x="0" y="{y + 14}" font-size="12">{escape(score.system)}, '
+            f"{escape(score.as_of)}</text>"
+            f'<rect x="{label}" y="{y + 2}" width="{bar}" height="{row - 6}" fill="{colour}"/>'
+            f'<text x="{label + bar + 6}" y="{y + 14}" font-size="12">'
+            f"{getattr(score, metric):,}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _score_table(scores: Sequence[Score]) -> str:
+    head = (
+        "<tr><th>system</th><th>as of</th><th>items</th><th>released</th>"
+        "<th>released unlawfully</th><th>wrong person</th><th>to review</th><th>seconds</th></tr>"
+    )
+    rows = []
+    for score in scores:
+        unlawful = "bad" if score.unlawful else "good"
+        wrong = "bad" if score.wrong_person else "good"
+        rows.append(
+            f"<tr><td>{escape(score.system)}</td><td>{escape(score.as_of)}</td>"
+            f"<td>{score.items:,}</td><td>{score.released:,}</td>"
+            f'<td class="{unlawful}">{score.unlawful:,}</td>'
+            f'<td class="{wrong}">{score.wrong_person:,}</td>'
+            f"<td>{score.review:,}</td><td>{score.seconds}</td></tr>"
+        )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _reason_table(scores: Sequence[Score]) -> str:
+    codes = sorted({code for score in scores for code in score.withheld_by_reason})
+    if not codes:
+        return "<p>No reasons recorded.</p>"
+    shown = [score for score in scores if score.withheld_by_reason]
+    head = (
+        "<tr><th>reason</th>"
+        + "".join(f"<th>{escape(score.as_of)}</th>" for score in shown)
+        + "</tr>"
+    )
+    rows = [
+        f"<tr><td>{escape(code)}</td>"
+        + "".join(f"<td>{score.withheld_by_reason.get(code, 0):,}</td>" for score in shown)
+        + "</tr>"
+        for code in codes
+    ]
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _timeline_table(entries: Sequence[TimelineEntry], citations: dict[str, str]) -> str:
+    rows = []
+    for entry in entries:
+        changes = [f"+ {order}" for order in entry.started]
+        changes += [f"− {order}" for order in entry.ended]
+        changes += [f"recorded {order} (denial: bars nothing)" for order in entry.recorded]
+        cited = "<br>".join(escape(citations.get(order, "")) for order in entry.started)
+        rows.append(
+            f"<tr><td>{entry.day.isoformat()}</td><td>{escape('; '.join(changes))}</td>"
+            f"<td>{cited}</td><td>{escape(', '.join(entry.in_force) or '(none)')}</td></tr>"
+        )
+    head = "<tr><th>date</th><th>change</th><th>citation</th><th>in force</th></tr>"
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def write_report(
+    path: Path,
+    *,
+    title: str,
+    intro: str,
+    sections: Sequence[tuple[str, Sequence[Score]]],
+    timeline: Sequence[TimelineEntry],
+    citations: dict[str, str],
+) -> None:
+    """Write the report; ``sections`` pairs a heading with the scores shown under it."""
+    body = [f"<h1>{escape(title)}</h1>", f'<p class="note">{escape(intro)}</p>']
+    for heading, scores in sections:
+        taxgate = [score for score in scores if score.system == "taxgate"]
+        body += [
+            f"<h2>{escape(heading)}</h2>",
+            _score_table(scores),
+            _bars(scores, "unlawful", "released unlawfully"),
+            _bars(scores, "wrong_person", "released about the wrong person"),
+            "<h3>taxgate: items withheld or sent to review, by reason</h3>",
+            _reason_table(taxgate),
+        ]
+    body += ["<h2>Court orders over time</h2>", _timeline_table(timeline, citations)]
+    document = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
+        f"<body>{''.join(body)}</body></html>\n"
+    )
+    path.write_text(document, encoding="utf-8")
