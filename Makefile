@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.taxgate-installed
 
-.PHONY: setup postgres demo test lint typecheck pytest bench clean
+.PHONY: setup postgres java demo test lint typecheck pytest bench clean
 
 setup: $(STAMP)
 
@@ -35,7 +35,12 @@ postgres:
 	@mkdir -p .taxgate
 	@scripts/ensure-postgres.sh > .taxgate/pg-url
 
-pytest: setup postgres
+# Java for the Spark engine test (Splink on pyspark local mode).
+java:
+	@command -v java >/dev/null 2>&1 || { echo "installing a Java runtime for the Spark engine test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
+
+pytest: setup postgres java
 	TAXGATE_TEST_PG_URL="$$(cat .taxgate/pg-url)" $(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 bench: setup
