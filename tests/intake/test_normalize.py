@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from taxgate.intake import normalize as nz
-from taxgate.intake.columns import STREET_FIELDS, clean_text_column, parse_street_column
+from taxgate.intake.columns import (
+    STREET_FIELDS,
+    clean_text_column,
+    normalize_names,
+    parse_street_column,
+)
+from taxgate.intake.normalize import normalize_name
 
 
 @pytest.mark.parametrize(
@@ -174,3 +180,25 @@ def test_vectorised_street_parsing_agrees_with_the_scalar_one(values: list[str])
     for i, value in enumerate(values):
         got = tuple(columns[name][i].as_py() for name in STREET_FIELDS)
         assert got == tuple(nz.parse_street(value)), value
+
+
+@pytest.mark.parametrize(
+    ("given", "surname", "expected"),
+    [
+        ("Anh", "Do", ("ANH", "DO")),  # Đỗ: a real surname, not the filler word "do"
+        ("Hye-jin", "Na", ("HYE JIN", "NA")),
+        ("Minh", "To", ("MINH", "TO")),
+        ("Junior", "Garcia", ("JUNIOR", "GARCIA")),  # a given name, not a suffix
+        ("NA", "NA", ("", "")),
+        ("Unknown", "Unknown", ("", "")),
+    ],
+)
+def test_short_real_names_survive_and_filler_pairs_do_not(
+    given: str, surname: str, expected: tuple[str, str]
+) -> None:
+    name = normalize_name(given, "", surname)
+    assert (name.given, name.surname) == expected
+    batch = normalize_names(
+        pa.table({"given_name": [given], "middle_name": [""], "surname": [surname]})
+    )
+    assert (batch["norm_given_name"][0].as_py(), batch["norm_surname"][0].as_py()) == expected

@@ -200,7 +200,7 @@ def normalize_names(items: pa.Table) -> dict[str, pa.ChunkedArray]:
     columns: dict[str, pa.ChunkedArray] = {}
     suffixes: list[pa.ChunkedArray] = []
     for source, function in (
-        ("given_name", nz.split_name_field),
+        ("given_name", nz.split_given_name),
         ("middle_name", nz.split_name_field),
         ("surname", nz.normalize_surname),
     ):
@@ -208,8 +208,12 @@ def normalize_names(items: pa.Table) -> dict[str, pa.ChunkedArray]:
         columns["norm_" + source] = _spread([r[0] for r in results], index, pa.string())
         suffixes.append(_spread([r[1] for r in results], index, pa.string()))
     given, surname = columns["norm_given_name"], columns["norm_surname"]
-    doe = pc.and_(
-        pc.equal(surname, "DOE"), pc.is_in(given, value_set=pa.array(sorted(nz.DOE_GIVEN)))
+    filler = pa.array(sorted(nz.PLACEHOLDER_WORDS))
+    doe = pc.or_(
+        pc.and_(
+            pc.equal(surname, "DOE"), pc.is_in(given, value_set=pa.array(sorted(nz.DOE_GIVEN)))
+        ),
+        pc.and_(pc.is_in(given, value_set=filler), pc.is_in(surname, value_set=filler)),
     )
     columns["norm_given_name"] = pc.if_else(doe, "", given)
     columns["norm_surname"] = pc.if_else(doe, "", surname)

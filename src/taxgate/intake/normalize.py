@@ -139,12 +139,17 @@ def _pop_suffix(text: str) -> tuple[str, str]:
     return " ".join(tokens), found
 
 
-def normalize_name_part(value: str | None) -> str:
+def normalize_name_part(value: str | None, *, lone_short_is_name: bool = True) -> str:
     """One name field in normalised form; a placeholder becomes ``""``."""
     text = clean_text(value)
     tokens = [t for t in text.split() if not any(c.isdigit() for c in t)]
     text = " ".join(tokens)
-    if not text or is_placeholder(text) or all(t in _NAME_PLACEHOLDERS for t in tokens):
+    if not text or all(t in _NAME_PLACEHOLDERS for t in tokens):
+        return ""
+    # A lone two-letter word is a real name far more often than filler: Do (Đỗ), Na, No,
+    # To (Tô), On. It only counts as a placeholder beside other filler ("NA NA").
+    lone_short = lone_short_is_name and len(tokens) == 1 and len(tokens[0]) <= 2
+    if is_placeholder(text) and not lone_short:
         return ""
     return text
 
@@ -167,12 +172,22 @@ def join_particles(surname: str) -> str:
     return " ".join(out)
 
 
-def split_name_field(value: str | None) -> tuple[str, str]:
-    """One name field: (normalised text, generational suffix found at its end or ``""``)."""
+def split_name_field(value: str | None, *, whole_may_be_suffix: bool = True) -> tuple[str, str]:
+    """One name field: (normalised text, generational suffix found at its end or ``""``).
+
+    A middle-name field holding only "Jr" is a suffix; a given-name field holding only
+    "Junior" is the person's name (``whole_may_be_suffix=False``).
+    """
     text, found = _pop_suffix(clean_text(value))
-    if text in NAME_SUFFIXES:  # the whole field is a suffix (e.g. middle = "Jr")
+    if text in NAME_SUFFIXES and whole_may_be_suffix:
         return "", NAME_SUFFIXES[text]
-    return normalize_name_part(text), found
+    # "N/A" is an abbreviation, never a name; "Na" is a surname.
+    return normalize_name_part(text, lone_short_is_name="/" not in (value or "")), found
+
+
+def split_given_name(value: str | None) -> tuple[str, str]:
+    """A given-name field: "Junior" alone is a name, a trailing "Jr" is a suffix."""
+    return split_name_field(value, whole_may_be_suffix=False)
 
 
 def normalize_surname(value: str | None) -> tuple[str, str]:
@@ -188,11 +203,12 @@ def is_doe(given: str, surname: str) -> bool:
 
 def normalize_name(given: str | None, middle: str | None, surname: str | None) -> Name:
     """Normalise a person's name fields, moving a generational suffix to ``suffix``."""
-    first, suffix_given = split_name_field(given)
+    first, suffix_given = split_given_name(given)
     mid, suffix_middle = split_name_field(middle)
     last, suffix_surname = normalize_surname(surname)
     suffix = suffix_given or suffix_middle or suffix_surname
-    if is_doe(first, last):
+    # "NA NA": each part alone could be a real short name; together they are filler.
+    if is_doe(first, last) or (first in PLACEHOLDER_WORDS and last in PLACEHOLDER_WORDS):
         first, last = "", ""
     return Name(first, mid, last, suffix)
 
