@@ -10,7 +10,9 @@ import duckdb
 from taxgate.settings import DuckDBSettings, load_settings
 
 
-def connect(settings: DuckDBSettings | None = None, *, spill_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    settings: DuckDBSettings | None = None, *, spill_dir: Path | None = None
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection that spills to disk instead of growing past its limit."""
     chosen = settings or load_settings().duckdb
     con = duckdb.connect(":memory:")
