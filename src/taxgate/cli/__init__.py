@@ -10,7 +10,18 @@ import sys
 
 import typer
 
-from taxgate.cli import bench, decide, demo, identity, intake, ledger, orders, release, world
+from taxgate.cli import (
+    bench,
+    decide,
+    demo,
+    identity,
+    intake,
+    ledger,
+    orders,
+    release,
+    review,
+    world,
+)
 from taxgate.errors import TaxgateError
 
 app = typer.Typer(
@@ -30,6 +41,7 @@ app.add_typer(identity.app, name="identity")
 app.add_typer(orders.app, name="orders")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(release.app, name="release")
+app.add_typer(review.app, name="review")
 app.command("decide")(decide.decide_command)
 app.command("demo")(demo.demo)
 app.command("bench")(bench.bench)

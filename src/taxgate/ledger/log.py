@@ -213,6 +213,20 @@ class Ledger:
         with self.store.engine.connect() as conn:
             return set(conn.execute(query).scalars())
 
+    def entries_of(
+        self, kind: str, batch: str | None = None, contains: str = ""
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """``(index, entry)`` for the entries of ``kind`` in log order, only those of ``batch``
+        (an index read) and whose canonical JSON contains ``contains`` when given."""
+        query = select(ENTRIES.c.idx, ENTRIES.c.body).where(ENTRIES.c.kind == kind)
+        if batch is not None:
+            query = query.where(ENTRIES.c.batch == batch)
+        if contains:
+            query = query.where(ENTRIES.c.body.contains(contains, autoescape=True))
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(query.order_by(ENTRIES.c.idx)).all()
+        return [(int(idx), decode(body)) for idx, body in rows]
+
     def entry(self, index: int) -> str:
         """Entry ``index`` as its canonical JSON text."""
         with self.store.engine.connect() as conn:

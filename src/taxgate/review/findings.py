@@ -1,0 +1,115 @@
+"""What the world says about the taxpayer an officer chose: address agreement and protection.
+
+When an officer resolves an ambiguous match, the identity findings are those the identity
+stage would have reported had it matched that taxpayer itself: ``match.address`` when the
+supplied address agrees with no address on file, by the same normalisation and the same
+agreement rule as ``identity.resolve`` (tolerant of typos, never of a different house number,
+ZIP or unit); and ``taxpayer.protected`` from the world's ``protected`` column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from taxgate import reasons
+from taxgate.duck import connect
+from taxgate.identity.prepare import prepare_items, prepare_world
+from taxgate.release import last_known_addresses
+from taxgate.settings import IdentitySettings
+from taxgate.world.io import open_world
+
+
+@dataclass(frozen=True)
+class Taxpayer:
+    """A candidate as the officer sees them: who, born when, where last known."""
+
+    tin: str
+    name: str
+    date_of_birth: str
+    last_address: str
+    addresses_on_file: int
+    protected: bool
+
+
+def _only(con: duckdb.DuckDBPyConnection, tins: list[str]) -> None:
+    """Narrow the world views to ``tins``: the questions here are about those taxpayers only."""
+    con.register("review_tins", pa.table({"tin": pa.array(tins, pa.string())}))
+    for name in ("taxpayers", "addresses"):
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE review_{name} AS SELECT * FROM {name} "
+            "WHERE CAST(tin AS VARCHAR) IN (SELECT tin FROM review_tins)"
+        )
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM review_{name}")
+
+
+def _protected_sql(con: duckdb.DuckDBPyConnection) -> str:
+    columns = {row[0] for row in con.execute("DESCRIBE taxpayers").fetchall()}
+    if "protected" not in columns:
+        return "false"
+    return "coalesce(CAST(protected AS BOOLEAN), false)"
+
+
+def taxpayers(world: Path, tins: list[str]) -> dict[str, Taxpayer]:
+    """The candidates ``tins`` as they stand in ``world``, by TIN."""
+    con = connect()
+    try:
+        open_world(con, world)
+        _only(con, tins)
+        rows = con.execute(
+            f"""SELECT CAST(t.tin AS VARCHAR),
+                   concat_ws(' ', nullif(t.given_name, ''), nullif(t.middle_name, ''),
+                             nullif(t.surname, ''), nullif(t.suffix, '')),
+                   coalesce(CAST(t.date_of_birth AS VARCHAR), ''),
+                   {_protected_sql(con)},
+                   (SELECT count(*) FROM addresses a WHERE a.tin = t.tin)
+                FROM taxpayers t"""
+        ).fetchall()
+        last = last_known_addresses(con, pa.array(tins, pa.string())).to_pylist()
+    finally:
+        con.close()
+    where = {
+        row["tin"]: ", ".join(
+            part
+            for part in (row["street"], row["unit"], row["city"], row["state"], row["zip"])
+            if part
+        )
+        for row in last
+    }
+    return {
+        tin: Taxpayer(tin, name, dob, where.get(tin, ""), int(count), bool(protected))
+        for tin, name, dob, protected, count in rows
+    }
+
+
+def identity_findings(
+    world: Path, item: pa.Table, tin: str, identity: IdentitySettings
+) -> tuple[list[str], bool]:
+    """(identity reason codes, protected) had ``item`` (one row, raw item columns) been
+    matched to ``tin``."""
+    con = connect()
+    try:
+        open_world(con, world)
+        _only(con, [tin])
+        protected = bool(
+            con.execute(f"SELECT bool_or({_protected_sql(con)}) FROM taxpayers").fetchall()[0][0]
+        )
+        prepare_world(con)
+        prepare_items(con, item, source="request items")
+        # The agreement rule of identity.resolve's match.address, for this one taxpayer.
+        on_file = con.execute(
+            """SELECT coalesce(bool_or(
+                   (h.unit IS NULL OR a.unit IS NULL OR h.unit = a.unit)
+                   AND h.zip = a.zip AND h.house = a.house
+                   AND (h.street = a.street
+                        OR jaro_winkler_similarity(h.street, a.street) >= ?
+                        OR levenshtein(h.street, a.street) <= 2)), false)
+               FROM tg_item_address a JOIN tg_history h ON h.uid = ?""",
+            [identity.address_similarity, tin],
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    return ([] if on_file else [reasons.MATCH_ADDRESS]), protected
