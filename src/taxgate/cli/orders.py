@@ -1,26 +1,39 @@
 """``taxgate orders ...``: list, check and replay court orders.
 
-Until the ledger exists, ``what-if --batch`` reads a CSV of item facts with columns
-``item_id``, ``reasons`` (the intake/identity reason codes, ``;``-separated, may be empty) and
-``protected`` (``true``/``false``, may be empty = false); the request-level facts come from
-options. Agencies are the contracts.md defaults (all compliant) until the registry is wired.
+``what-if --batch B`` replays a batch recorded in the ledger (``taxgate.law.whatif``), or,
+when B is a file, a CSV of item facts (``item_id``, ``reasons``, ``protected``) whose
+request-level facts come from options and whose agencies are the contracts.md defaults.
 """
 
 from __future__ import annotations
 
-import csv
-import dataclasses
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-from taxgate.errors import ConfigError, InputError
+from taxgate.batch import agency_facts
+from taxgate.errors import InputError
+from taxgate.intake.agencies import AgencyRegistry
 from taxgate.law.engine import LawDecisions, LawEngine
-from taxgate.law.facts import AgencyFacts, RequestFacts, item_table
-from taxgate.law.orders import BUILTIN_ORDERS, Order, check_orders, load_orders
-from taxgate.law.timeline import in_effect, timeline
+from taxgate.law.facts import AgencyFacts, RequestFacts
+from taxgate.law.orders import Order, check_orders, load_orders
+from taxgate.law.timeline import timeline
+from taxgate.law.whatif import (
+    Supposition,
+    WhatIf,
+    read_facts_csv,
+    read_recorded_batch,
+    suppose,
+    what_if,
+)
+from taxgate.ledger import Ledger
+from taxgate.ledger.keys import SIGNING_KEY, default_key_dir
+from taxgate.store import default_store_url
 
 app = typer.Typer(no_args_is_help=True, help="Court orders: list, check, timeline, what-if.")
 
@@ -89,52 +102,38 @@ def show_timeline(orders: OrdersOption = None) -> None:
         typer.echo(f"{entry.day}  {' '.join(changes):60}  in force: {in_force}")
 
 
-def read_batch(path: Path) -> list[tuple[str, list[str], bool]]:
-    """The what-if batch CSV: ``item_id``, ``reasons`` (``;``-separated), ``protected``."""
+BATCH_ID = re.compile(r"@\d{4}-\d{2}-\d{2}$")  # f"{manifest.id}@{as_of}"
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Ledger mode: SQLAlchemy URL of the store (default: $TAXGATE_STORE, else "
+        "./.taxgate/taxgate.db).",
+    ),
+]
+KeysOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--keys", help="Ledger mode: the ledger's key directory (default: ./.taxgate/keys)."
+    ),
+]
+
+
+def _open_ledger(store: str | None, keys: Path | None) -> Ledger:
+    """Open an existing ledger for reading; never create a store or keys for a question."""
+    url = store or default_store_url()
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-            header = rows[0].keys() if rows else []
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot be read: {exc}") from exc
-    if "item_id" not in header:
-        raise InputError(
-            path, "lacks the item_id column", hint="columns: item_id,reasons,protected"
-        )
-    batch = []
-    for number, row in enumerate(rows, start=1):
-        flag = (row.get("protected") or "").strip().lower()
-        if flag not in ("", "true", "false", "1", "0"):
-            raise InputError(path, f"{flag!r} is not true/false", row=number, field="protected")
-        codes = [c.strip() for c in (row.get("reasons") or "").split(";") if c.strip()]
-        batch.append((row["item_id"], codes, flag in ("true", "1")))
-    return batch
-
-
-def _changed_orders(
-    orders: list[Order], stay: str | None, vacate: str | None, as_of: date
-) -> list[Order]:
-    known = {order.id for order in orders}
-    for target, kind in ((stay, "stay-of-order"), (vacate, "vacatur")):
-        if target is None:
-            continue
-        if target not in known:
-            raise InputError(f"--{kind.split('-')[0]}", f"no order has id {target!r}")
-        base = next(o for o in orders if o.id == target)
-        orders = [
-            *orders,
-            dataclasses.replace(
-                base,
-                id=f"what-if-{kind}-{target}",
-                kind=kind,
-                target=target,
-                issued=as_of,
-                effective=as_of,
-                expires=None,
-                exceptions=(),
-            ),
-        ]
-    return orders
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InputError("--store", f"{url!r} is not a database URL") from None
+    database = parsed.database or ""
+    sqlite_file = parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:")
+    if sqlite_file and not database.startswith("file:") and not Path(database).is_file():
+        raise InputError("--store", f"no store at {database}", hint="give --store URL")
+    key_dir = keys or default_key_dir()
+    if not (key_dir / SIGNING_KEY).is_file():
+        raise InputError("--keys", f"{key_dir} holds no ledger keys", hint="give --keys DIR")
+    return Ledger.open(url, key_dir)
 
 
 def _show(decisions: LawDecisions, label: str) -> None:
@@ -142,51 +141,160 @@ def _show(decisions: LawDecisions, label: str) -> None:
     typer.echo(f"  policy set sha256 {decisions.policy_sha256}")
 
 
+def _report(result: WhatIf, size: int) -> None:
+    for change in result.changes:
+        (was, was_why), (now, now_why) = change.before, change.after
+        typer.echo(f"  {change.item_id}: {was} {list(was_why)} → {now} {list(now_why)}")
+    typer.echo(result.counts())
+    typer.echo(f"{len(result.changes)} of {size} items would be decided differently")
+
+
+def _csv_what_if(
+    path: Path,
+    day: date | None,
+    supposition: Supposition,
+    orders: Path | None,
+    request: RequestFacts,
+) -> None:
+    if day is None:
+        raise InputError("--as-of", "a CSV batch needs a decision date", hint="YYYY-MM-DD")
+    agencies = AgencyFacts()
+    current, changed = suppose(orders, agencies, supposition, day)
+    items = read_facts_csv(path)
+    result = what_if(
+        LawEngine(current, agencies), LawEngine(changed, agencies), request, items, day
+    )
+    _show(result.before, "as recorded")
+    _show(result.after, "what if")
+    _report(result, items.num_rows)
+
+
+def _ledger_what_if(
+    batch: str,
+    day: date | None,
+    supposition: Supposition,
+    orders: Path | None,
+    agencies_file: Path | None,
+    ledger: Ledger,
+) -> None:
+    recorded = read_recorded_batch(ledger, batch)
+    day = day or recorded.as_of
+    directory = orders or recorded.orders
+    if directory is not None and not directory.is_dir():
+        raise InputError(
+            directory,
+            f"the orders folder batch {batch} was decided under is gone",
+            hint="give --orders DIR",
+        )
+    agencies = agency_facts(AgencyRegistry.load(agencies_file))
+    current, changed = suppose(directory, agencies, supposition, day)
+    request = recorded.request
+    typer.echo(
+        f"batch {recorded.batch}: {recorded.items.num_rows} items decided as of "
+        f"{recorded.as_of} under policy set sha256 {recorded.policy_hash}"
+    )
+    typer.echo(
+        f"request: {request.requester}, purpose {request.purpose}, basis {request.basis}, "
+        f"data {list(request.data)} (from {recorded.request_source})"
+    )
+    for note in recorded.notes:
+        typer.echo(f"note: {note}")
+    result = what_if(
+        LawEngine(current, agencies), LawEngine(changed, agencies), request, recorded.items, day
+    )
+    source = directory or "the built-in timeline"
+    _show(result.before, f"orders as they are ({source}), as of {day}")
+    if day == recorded.as_of and result.before.policy_sha256 != recorded.policy_hash:
+        typer.echo("  note: differs from the recorded policy set: the orders or policies changed")
+    _show(result.after, f"what if ({supposition.describe()}), as of {day}")
+    _report(result, recorded.items.num_rows)
+
+
 @app.command("what-if")
-def what_if(
-    as_of: Annotated[str, typer.Option("--as-of", help="Decision date, YYYY-MM-DD.")],
-    batch: Annotated[Path, typer.Option(help="CSV: item_id,reasons,protected.")],
-    stay: Annotated[str | None, typer.Option(help="Suppose this order is stayed.")] = None,
-    vacate: Annotated[str | None, typer.Option(help="Suppose this order is vacated.")] = None,
-    add: Annotated[Path | None, typer.Option(help="Suppose this order file is added.")] = None,
-    orders: OrdersOption = None,
-    requester: Annotated[str, typer.Option(help="Requesting agency.")] = "ICE",
-    purpose: Annotated[str, typer.Option(help="criminal | civil | tax | other.")] = "criminal",
-    basis: Annotated[str, typer.Option(help="The exception invoked.")] = "6103(i)(2)",
-    data: Annotated[list[str] | None, typer.Option(help="Category asked for (repeat).")] = None,
-    ex_parte_order: Annotated[str, typer.Option(help="(i)(1) court order citation.")] = "",
+def what_if_command(
+    batch: Annotated[
+        str,
+        typer.Option(
+            metavar="B",
+            help="A batch id recorded in the ledger (MANIFEST_ID@AS_OF), or a CSV file of item "
+            "facts: item_id,reasons,protected.",
+        ),
+    ],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="Decision date, YYYY-MM-DD (ledger: default the batch's).",
+        ),
+    ] = None,
+    stay: Annotated[
+        list[str] | None,
+        typer.Option(metavar="ID", help="Suppose this order is stayed (repeatable)."),
+    ] = None,
+    vacate: Annotated[
+        list[str] | None,
+        typer.Option(metavar="ID", help="Suppose this order is vacated (repeatable)."),
+    ] = None,
+    add: Annotated[
+        list[Path] | None,
+        typer.Option(metavar="FILE", help="Suppose this order file is added (repeatable)."),
+    ] = None,
+    orders: Annotated[
+        Path | None,
+        typer.Option(
+            "--orders",
+            help="Directory of order *.toml (default: ledger mode, the batch's own; CSV mode, "
+            "the built-in timeline).",
+        ),
+    ] = None,
+    store: StoreOption = None,
+    keys: KeysOption = None,
+    agencies: Annotated[
+        Path | None,
+        typer.Option(help="Ledger mode: agency registry (default: the shipped one)."),
+    ] = None,
+    requester: Annotated[str, typer.Option(help="CSV mode: requesting agency.")] = "ICE",
+    purpose: Annotated[
+        str, typer.Option(help="CSV mode: criminal | civil | tax | other.")
+    ] = "criminal",
+    basis: Annotated[str, typer.Option(help="CSV mode: the exception invoked.")] = "6103(i)(2)",
+    data: Annotated[
+        list[str] | None, typer.Option(help="CSV mode: category asked for (repeat).")
+    ] = None,
+    ex_parte_order: Annotated[
+        str, typer.Option(help="CSV mode: (i)(1) court order citation.")
+    ] = "",
 ) -> None:
     """Re-decide a batch under changed orders and print the items whose decision changes.
+
+    Writes nothing to the ledger: a what-if is a question, not a decision.
+
+    Ledger mode, when --batch is not a file: the batch is read from the ledger, each item's
+    intake and identity findings are rebuilt from its recorded reasons, the request from the
+    manifest the batch recorded, and the batch is decided under its own orders and under the
+    supposed ones, as of --as-of (default: the batch's date).
+
+    Example: `taxgate orders what-if --vacate ctr-stay-2025-11-21 --vacate cedc-pi-2026-02-05
+    --batch ICE-2025-0806@2026-02-06 --store sqlite:///.taxgate/taxgate.db`
+
+    CSV mode, when --batch is a file with columns item_id, reasons (;-separated codes) and
+    protected; the request comes from --requester, --purpose, --basis, --data.
 
     Example: `taxgate orders what-if --stay ctr-stay-2025-11-21 --as-of 2025-11-22
     --batch items.csv`
     """
-    if stay is None and vacate is None and add is None:
+    supposition = Supposition(tuple(stay or ()), tuple(vacate or ()), tuple(add or ()))
+    if not supposition:
         raise InputError("what-if", "nothing to suppose", hint="give --stay, --vacate or --add")
-    day = _as_date(as_of, "--as-of")
-    directory = orders or BUILTIN_ORDERS
-    current = load_orders(directory)
-    if add is not None:
-        merged, problems = check_orders(directory, AgencyFacts(), extra=(add,))
-        if problems:
-            raise ConfigError(str(problems[0]))
-        changed = merged
-    else:
-        changed = list(current)
-    changed = _changed_orders(changed, stay, vacate, day)
-    in_effect(changed, day)  # a supposed stay must not create a cycle
-    request = RequestFacts(requester, purpose, basis, tuple(data or ["address"]), ex_parte_order)
-    items = item_table(read_batch(batch))
-    before = LawEngine(current).decide(request, items, day)
-    after = LawEngine(changed).decide(request, items, day)
-    _show(before, "as recorded")
-    _show(after, "what if")
-    changes = 0
-    for old, new in zip(before.items.to_pylist(), after.items.to_pylist(), strict=True):
-        if (old["outcome"], old["reasons"]) != (new["outcome"], new["reasons"]):
-            changes += 1
-            typer.echo(
-                f"  {old['item_id']}: {old['outcome']} {old['reasons']} → "
-                f"{new['outcome']} {new['reasons']}"
-            )
-    typer.echo(f"{changes} of {items.num_rows} items would be decided differently")
+    day = _as_date(as_of, "--as-of") if as_of is not None else None
+    if Path(batch).is_file():
+        request = RequestFacts(
+            requester, purpose, basis, tuple(data or ["address"]), ex_parte_order
+        )
+        _csv_what_if(Path(batch), day, supposition, orders, request)
+        return
+    if not BATCH_ID.search(batch):
+        raise InputError(batch, "no such file", hint="a ledger batch id is MANIFEST_ID@AS_OF")
+    with _open_ledger(store, keys) as ledger:
+        _ledger_what_if(batch, day, supposition, orders, agencies, ledger)
