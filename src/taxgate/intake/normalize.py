@@ -419,7 +419,9 @@ def street_kind(street: str) -> str:
 
 def _classify(text: str, line: StreetLine) -> str:
     name_words = [w for w in line.street.split() if w not in DIRECTIONAL]
-    if line.house_number and name_words:
+    # A street is named by words ("MAIN", "10TH"); a bare number after the house number
+    # ("001 0") is a parse of noise, not a street.
+    if line.house_number and any(not w.isdigit() for w in name_words):
         return street_kind(line.street)
     if not line.house_number:
         if _FACILITY.search(text):
