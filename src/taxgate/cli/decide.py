@@ -83,9 +83,18 @@ def decide_command(
         table.add_row(f"[bold]{name}[/]", f"{count:,}")
     for code, count in result.summary["reasons"].items():
         table.add_row(f"  {code}", f"{count:,}")
-    Console().print(table)
-    Console().print(
-        f"stage seconds: {result.seconds}; ledger size {result.summary['tree_head']['size']}; "
-        f"wrote {out}/decisions.csv, response.csv, summary.json",
+    stages = Table(title="stages")
+    for column in ("stage", "seconds", "items/s"):
+        stages.add_column(column, justify="left" if column == "stage" else "right")
+    items = result.summary["items"]
+    for stage, seconds in result.seconds.items():
+        rate = f"{items / seconds:,.0f}" if seconds > 0 else "—"
+        stages.add_row(stage, f"{seconds:.2f}", rate)
+    out_console = Console()
+    out_console.print(table)
+    out_console.print(stages)
+    out_console.print(
+        f"ledger size {result.summary['tree_head']['size']}; wrote {out}/decisions.csv, "
+        "response.csv, summary.json",
         highlight=False,
     )
