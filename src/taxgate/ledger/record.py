@@ -18,14 +18,13 @@ import pyarrow as pa
 from taxgate.errors import TaxgateError
 from taxgate.ledger.entries import Entry
 from taxgate.ledger.log import Ledger
+from taxgate.release.response import ADDRESS_FIELDS
 
 if TYPE_CHECKING:
     from taxgate.batch import BatchFiles
     from taxgate.law import LawDecisions
     from taxgate.model import IntakeBatch
     from taxgate.pipeline import DecideOptions
-
-RELEASED_FIELDS = ("street", "unit", "city", "state", "zip")
 
 
 def check_replay(ledger: Ledger, files: BatchFiles) -> None:
@@ -51,8 +50,9 @@ def check_replay(ledger: Ledger, files: BatchFiles) -> None:
         )
 
 
-def _row_digest(row: dict[str, str]) -> str:
-    text = "\x1f".join(row[name] or "" for name in ("item_id", *RELEASED_FIELDS))
+def row_digest(row: dict[str, str]) -> str:
+    """SHA-256 of exactly what one released row sent: the item id and its address fields."""
+    text = "\x1f".join(row[name] or "" for name in ("item_id", *ADDRESS_FIELDS))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -72,7 +72,7 @@ def batch_entries(
     with (files.staging / "response.csv").open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             if row["status"] == "provided":
-                digests[row["item_id"]] = _row_digest(row)
+                digests[row["item_id"]] = row_digest(row)
 
     columns = decisions.to_pydict()
     for item_id, outcome, reasons, rules, tin, probability in zip(

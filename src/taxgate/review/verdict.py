@@ -23,9 +23,9 @@ from taxgate.errors import TaxgateError
 from taxgate.intake.agencies import AgencyRegistry
 from taxgate.law import LawEngine, item_table, load_orders
 from taxgate.ledger import Entry, Ledger
-from taxgate.ledger.record import RELEASED_FIELDS, _row_digest
+from taxgate.ledger.record import row_digest
 from taxgate.release import RESPONSE_COLUMNS, build_response, last_known_addresses
-from taxgate.release.response import write_csv
+from taxgate.release.response import ADDRESS_FIELDS, write_csv
 from taxgate.review.case import ReviewCase
 from taxgate.review.findings import identity_findings
 from taxgate.settings import Settings, load_settings
@@ -145,7 +145,7 @@ def decide_case(
     digest = ""
     if row is not None:
         values = row.to_pylist()[0]
-        digest = _row_digest({name: values[name] or "" for name in ("item_id", *RELEASED_FIELDS)})
+        digest = row_digest({name: values[name] or "" for name in ("item_id", *ADDRESS_FIELDS)})
     entry = Entry(
         kind="verdict",
         batch=case.record.batch,
