@@ -15,9 +15,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
+
+# CI runs the same examples every time, so a red build is reproducible and never a coin
+# toss; local runs keep exploring new examples (and the database remembers failures).
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 REPO = Path(__file__).resolve().parents[1]
 ENSURE_POSTGRES = REPO / "scripts" / "ensure-postgres.sh"

@@ -439,6 +439,10 @@ def _classify(text: str, line: StreetLine) -> str:
 @lru_cache(maxsize=65536)
 def parse_street(value: str | None) -> StreetLine:
     """Parse and standardise one street line (``"123 North Main Street Apt. 4b"``)."""
+    return _parse_street(value, verify=True)
+
+
+def _parse_street(value: str | None, *, verify: bool) -> StreetLine:
     spaced = clean_address_text(value, commas=True)
     text = " ".join(spaced.replace(",", " ").split()) if "," in spaced else spaced
     if not text:
@@ -462,10 +466,25 @@ def parse_street(value: str | None) -> StreetLine:
     else:
         line = _slow_parse(spaced.replace(" , ", ", "))
     kind = _classify(text, line)
+    if kind == "street" and verify and not _stable(line):
+        # The statistical parser found a "street" in noise ("01:0A:AA:AA"): a street that
+        # does not read back as itself once written out is not one we can vouch for.
+        kind = "incomplete"
     if kind != "street":
         return StreetLine(kind=kind, city=line.city, state=line.state, zip=line.zip)
     return StreetLine(
         line.house_number, line.street, line.unit, kind, line.city, line.state, line.zip
+    )
+
+
+def _stable(line: StreetLine) -> bool:
+    """Whether the standardised form of ``line`` parses back to the same street."""
+    parts = [line.house_number, line.street, *(["#", line.unit] if line.unit else [])]
+    again = _parse_street(" ".join(part for part in parts if part), verify=False)
+    return (again.house_number, again.street, again.unit) == (
+        line.house_number,
+        line.street,
+        line.unit,
     )
 
 
