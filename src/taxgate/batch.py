@@ -33,7 +33,7 @@ from taxgate.release import SealHeader, build_response, last_known_addresses, se
 from taxgate.release.keys import load_recipient_public_key
 from taxgate.release.response import write_csv
 from taxgate.settings import Settings
-from taxgate.world.io import open_world
+from taxgate.world.io import open_world, protected_sql
 
 DECISION_COLUMNS = ("item_id", "outcome", "reasons", "rules", "tin", "match_probability")
 SEAL_VALID_DAYS = 30  # a sealed copy opens for this long after the decision date
@@ -113,10 +113,7 @@ def law_items(world: Path, matches: pa.Table) -> pa.Table:
         open_world(con, world)
         numbered = matches.append_column("idx", pa.array(range(matches.num_rows), pa.int64()))
         con.register("numbered", numbered)
-        columns = {row[0] for row in con.execute("DESCRIBE taxpayers").fetchall()}
-        protected = (
-            "coalesce(CAST(t.protected AS BOOLEAN), false)" if "protected" in columns else "false"
-        )
+        protected = protected_sql(con, "t")
         return con.sql(
             f"""
             SELECT m.item_id,

@@ -133,6 +133,17 @@ def _contradiction_sql(gammas: dict[str, dict[str, int]]) -> str:
     return f"b.gamma_dob IN ({dob}) AND b.gamma_tin NOT IN ({tin})"
 
 
+def address_agrees_sql(similarity: float) -> str:
+    """The match.address rule: item address ``a`` (``tg_item_address``) agrees with address
+    ``h`` on file (``tg_history``). Tolerant of street typos, never of a different house
+    number, ZIP or unit."""
+    return f"""(h.unit IS NULL OR a.unit IS NULL OR h.unit = a.unit)
+            AND h.zip = a.zip AND h.house = a.house
+            AND (h.street = a.street
+                 OR jaro_winkler_similarity(h.street, a.street) >= {float(similarity)}
+                 OR levenshtein(h.street, a.street) <= 2)"""
+
+
 def decide(
     con: duckdb.DuckDBPyConnection, identity: IdentitySettings, model: dict[str, Any]
 ) -> pa.Table:
@@ -168,16 +179,9 @@ def decide(
             ELSE '{AMBIGUOUS}' END AS outcome
         FROM tg_ranked"""
     )
-    similarity = identity.address_similarity
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE tg_address_ok AS
-        SELECT o.item_id, bool_or(
-            (h.unit IS NULL OR a.unit IS NULL OR h.unit = a.unit)
-            AND h.zip = a.zip AND h.house = a.house
-            AND (h.street = a.street
-                 OR jaro_winkler_similarity(h.street, a.street) >= {similarity}
-                 OR levenshtein(h.street, a.street) <= 2)
-        ) AS on_file
+        SELECT o.item_id, bool_or({address_agrees_sql(identity.address_similarity)}) AS on_file
         FROM tg_outcomes o
         JOIN tg_item_address a ON a.uid = o.item_id
         JOIN tg_history h ON h.uid = o.best_tin

@@ -18,9 +18,10 @@ import pyarrow as pa
 from taxgate import reasons
 from taxgate.duck import connect
 from taxgate.identity.prepare import prepare_items, prepare_world
+from taxgate.identity.resolve import address_agrees_sql
 from taxgate.release import last_known_addresses
 from taxgate.settings import IdentitySettings
-from taxgate.world.io import open_world
+from taxgate.world.io import open_world, protected_sql
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,6 @@ def _only(con: duckdb.DuckDBPyConnection, tins: list[str]) -> None:
         con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM review_{name}")
 
 
-def _protected_sql(con: duckdb.DuckDBPyConnection) -> str:
-    columns = {row[0] for row in con.execute("DESCRIBE taxpayers").fetchall()}
-    if "protected" not in columns:
-        return "false"
-    return "coalesce(CAST(protected AS BOOLEAN), false)"
-
-
 def taxpayers(world: Path, tins: list[str]) -> dict[str, Taxpayer]:
     """The candidates ``tins`` as they stand in ``world``, by TIN."""
     con = connect()
@@ -64,7 +58,7 @@ def taxpayers(world: Path, tins: list[str]) -> dict[str, Taxpayer]:
                    concat_ws(' ', nullif(t.given_name, ''), nullif(t.middle_name, ''),
                              nullif(t.surname, ''), nullif(t.suffix, '')),
                    coalesce(CAST(t.date_of_birth AS VARCHAR), ''),
-                   {_protected_sql(con)},
+                   {protected_sql(con, "t")},
                    (SELECT count(*) FROM addresses a WHERE a.tin = t.tin)
                 FROM taxpayers t"""
         ).fetchall()
@@ -94,21 +88,16 @@ def identity_findings(
     try:
         open_world(con, world)
         _only(con, [tin])
-        protected = bool(
-            con.execute(f"SELECT bool_or({_protected_sql(con)}) FROM taxpayers").fetchall()[0][0]
-        )
+        flag = protected_sql(con, "taxpayers")
+        protected = bool(con.execute(f"SELECT bool_or({flag}) FROM taxpayers").fetchall()[0][0])
         prepare_world(con)
         prepare_items(con, item, source="request items")
-        # The agreement rule of identity.resolve's match.address, for this one taxpayer.
+        # identity.resolve's match.address rule, for this one taxpayer.
         on_file = con.execute(
-            """SELECT coalesce(bool_or(
-                   (h.unit IS NULL OR a.unit IS NULL OR h.unit = a.unit)
-                   AND h.zip = a.zip AND h.house = a.house
-                   AND (h.street = a.street
-                        OR jaro_winkler_similarity(h.street, a.street) >= ?
-                        OR levenshtein(h.street, a.street) <= 2)), false)
+            f"""SELECT coalesce(bool_or({address_agrees_sql(identity.address_similarity)}),
+                                false)
                FROM tg_item_address a JOIN tg_history h ON h.uid = ?""",
-            [identity.address_similarity, tin],
+            [tin],
         ).fetchall()[0][0]
     finally:
         con.close()

@@ -63,3 +63,12 @@ def open_world(con: duckdb.DuckDBPyConnection, world: Path) -> None:
         missing = [column for column in required[name] if column not in columns]
         if missing:
             raise InputError(path, f"missing column {missing[0]!r}", field=missing[0])
+
+
+def protected_sql(con: duckdb.DuckDBPyConnection, alias: str) -> str:
+    """SQL for "§6103(i)(6) bars disclosure" on the ``taxpayers`` row ``alias``: the optional
+    ``protected`` column (contracts.md §1), false where the world has none."""
+    columns = {row[0] for row in con.execute("DESCRIBE taxpayers").fetchall()}
+    if "protected" not in columns:
+        return "false"
+    return f"coalesce(CAST({alias}.protected AS BOOLEAN), false)"
