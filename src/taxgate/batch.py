@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -143,17 +144,25 @@ def decisions_table(law: LawDecisions, matches: pa.Table) -> pa.Table:
     )
 
 
+def released_fields(manifest: Manifest) -> tuple[str, ...]:
+    """What a release carries: the address, when asked for. The law stage has already refused
+    any category the basis does not reach (request.basis); the response has address columns
+    only, so identity and filing answers are the provided/not-provided status itself."""
+    return ("address",) if "address" in manifest.data else ()
+
+
 def release_rows(world: Path, decisions: pa.Table, manifest: Manifest) -> pa.Table:
     """response.csv's rows: the last known address of released taxpayers, nothing else."""
-    permitted = ["address"] if "address" in manifest.data else []
-    released = pc.equal(decisions["outcome"], "release")
-    fields = pa.array(
-        [permitted if flag else [] for flag in released.to_pylist()], pa.list_(pa.string())
-    )
+    permitted = released_fields(manifest)
+    released = pc.equal(decisions["outcome"], "release").to_numpy(zero_copy_only=False)
+    counts = released.astype(np.int32) * len(permitted)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+    values = pa.array(list(permitted) * int(released.sum()), pa.string())
+    fields = pa.ListArray.from_arrays(offsets, values)
     con = connect()
     try:
         open_world(con, world)
-        tins = pc.unique(pc.filter(decisions["tin"], released))
+        tins = pc.unique(pc.filter(decisions["tin"], pa.array(released)))
         addresses = last_known_addresses(con, tins)
     finally:
         con.close()
@@ -257,7 +266,7 @@ class BatchFiles:
             basis=manifest.basis,
             statutory_authority=manifest.statutory_authority,
             officers=tuple(names),
-            fields=("address",) if "address" in manifest.data else (),
+            fields=released_fields(manifest),
             expires=created + timedelta(days=SEAL_VALID_DAYS),
         )
         seal(

@@ -24,6 +24,7 @@ from taxgate.batch import (
     identify,
     law_items,
     release_rows,
+    released_fields,
     request_facts,
     summary_document,
 )
@@ -107,7 +108,10 @@ def decide(manifest: Path, options: DecideOptions, progress: Progress = _quiet) 
     progress("ledger", f"recording {batch.size:,} decisions before anything is released")
     with Ledger.open(options.store_url, options.key_dir) as ledger:
         check_replay(ledger, files)  # a re-run after a crash must reproduce what was recorded
-        head = ledger.append_batch(batch_entries(ledger, files, batch, decisions, law, options))
+        entries = batch_entries(
+            ledger, files, batch, decisions, response, released_fields(batch.manifest), law, options
+        )
+        head = ledger.append_batch(entries)
         if options.recipient_key is not None:
             files.seal(batch, response, options.recipient_key, ledger.keys.signing_key)
     lap("ledger")

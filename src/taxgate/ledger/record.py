@@ -8,12 +8,12 @@ must reproduce them exactly or it is refused.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from taxgate.errors import TaxgateError
 from taxgate.ledger.entries import Entry
@@ -61,18 +61,18 @@ def batch_entries(
     files: BatchFiles,
     batch: IntakeBatch,
     decisions: pa.Table,
+    response: pa.Table,
+    fields: tuple[str, ...],
     law: LawDecisions,
     options: DecideOptions,
 ) -> Iterator[Entry]:
-    """Every item's decision, then the release of the response file, for ``append_batch``."""
+    """Every item's decision, then the release of the response file, for ``append_batch``.
+
+    ``fields`` are the categories a release carries (``batch.released_fields``)."""
     manifest = batch.manifest
-    fields = ("address",) if "address" in manifest.data else ()
     # Each released item's entry carries a digest of exactly the row that was sent.
-    digests: dict[str, str] = {}
-    with (files.staging / "response.csv").open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if row["status"] == "provided":
-                digests[row["item_id"]] = row_digest(row)
+    provided = response.filter(pc.equal(response["status"], "provided"))
+    digests = {row["item_id"]: row_digest(row) for row in provided.to_pylist()}
 
     columns = decisions.to_pydict()
     for item_id, outcome, reasons, rules, tin, probability in zip(
