@@ -18,8 +18,8 @@ PURPOSES: tuple[Purpose, ...] = ("criminal", "civil", "tax", "other")
 DataCategory = Literal["address", "income", "identity", "filing"]
 DATA_CATEGORIES: tuple[DataCategory, ...] = ("address", "income", "identity", "filing")
 
-# Columns every item file must have (contracts.md §2); any may be empty in a given row.
-ITEM_COLUMNS: tuple[str, ...] = (
+# The item columns that say who the taxpayer is and where: what identity resolution reads.
+ITEM_PERSON_COLUMNS: tuple[str, ...] = (
     "item_id",
     "given_name",
     "middle_name",
@@ -31,6 +31,10 @@ ITEM_COLUMNS: tuple[str, ...] = (
     "city",
     "state",
     "zip",
+)
+# Columns every item file must have (contracts.md §2); any may be empty in a given row.
+ITEM_COLUMNS: tuple[str, ...] = (
+    *ITEM_PERSON_COLUMNS,
     "taxable_periods",
     "investigation_id",
     "reason",

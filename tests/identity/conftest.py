@@ -15,6 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from taxgate.identity import resolve_items, train_model
+from taxgate.model import ITEM_PERSON_COLUMNS
+from taxgate.world.io import ADDRESS_COLUMNS, TAXPAYER_COLUMNS
 
 GIVEN = [
     "JAMES",
@@ -148,29 +150,9 @@ CITIES = (
     ("SALEM", "OR", "97301"),
 )
 
-TAXPAYER_FIELDS = (
-    "tin",
-    "tin_type",
-    "given_name",
-    "middle_name",
-    "surname",
-    "suffix",
-    "date_of_birth",
-)
-ADDRESS_FIELDS = ("tin", "street", "unit", "city", "state", "zip", "first_year", "last_year")
-ITEM_FIELDS = (
-    "item_id",
-    "given_name",
-    "middle_name",
-    "surname",
-    "date_of_birth",
-    "tin",
-    "street",
-    "unit",
-    "city",
-    "state",
-    "zip",
-)
+TAXPAYER_FIELDS = TAXPAYER_COLUMNS
+ADDRESS_FIELDS = ADDRESS_COLUMNS
+ITEM_FIELDS = ITEM_PERSON_COLUMNS
 
 # Hand-written households: (tin, given, middle, surname, suffix, dob, [(street, unit, city#)])
 CONFUSERS: tuple[tuple[Any, ...], ...] = (

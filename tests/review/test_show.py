@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from taxgate.cli.review import app
 from taxgate.duck import connect
+from taxgate.model import ITEM_PERSON_COLUMNS
 from taxgate.review.findings import identity_findings
 from taxgate.settings import load_settings
 from taxgate.world.io import open_world
@@ -51,18 +52,7 @@ def test_show_of_an_item_not_in_review_is_refused(decided: Decided, store: Store
 
 
 def _item(world_row: dict[str, str], item_id: str) -> pa.Table:
-    columns = (
-        "given_name",
-        "middle_name",
-        "surname",
-        "date_of_birth",
-        "tin",
-        "street",
-        "unit",
-        "city",
-        "state",
-        "zip",
-    )
+    columns = ITEM_PERSON_COLUMNS[1:]  # all but item_id
     row = {"item_id": item_id, **{name: world_row.get(name, "") for name in columns}}
     return pa.Table.from_pylist([row], schema=pa.schema([(name, pa.string()) for name in row]))
 

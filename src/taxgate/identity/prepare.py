@@ -27,20 +27,9 @@ import pyarrow as pa
 
 from taxgate.errors import InputError
 from taxgate.identity.normalise import install_macros
+from taxgate.model import ITEM_PERSON_COLUMNS
 
-ITEM_INPUT_COLUMNS: tuple[str, ...] = (
-    "item_id",
-    "given_name",
-    "middle_name",
-    "surname",
-    "date_of_birth",
-    "tin",
-    "street",
-    "unit",
-    "city",
-    "state",
-    "zip",
-)
+ITEM_INPUT_COLUMNS: tuple[str, ...] = ITEM_PERSON_COLUMNS
 
 # Particles that must not count as "one of two surnames agrees" (DE LA CRUZ vs DE LEON).
 SURNAME_PARTICLES = (
