@@ -75,9 +75,8 @@ def _request(world: Path, out: Path, kind: str, size: int, seed: int, console: C
     return target / "request.toml"
 
 
-def _orders_bar(requester: str, on: date) -> bool:
+def _orders_bar(engine: LawEngine, requester: str, on: date) -> bool:
     """Whether the orders in force on ``on`` bar even a flawless item to this requester."""
-    engine = LawEngine(orders=load_orders())
     facts = RequestFacts(
         requester=requester, purpose="criminal", basis="6103(i)(2)", data=("address",)
     )
@@ -103,8 +102,9 @@ def _scenario(kind: str, world: Path, manifest: Path, out: Path, console: Consol
     recipient = out / "keys" / "recipients"
     if not (recipient / f"{requester}.pub").is_file():
         generate_recipient_keys(recipient, requester)
+    engine = LawEngine(orders=load_orders())
     for on in DATES:
-        bar = _orders_bar(requester, on)
+        bar = _orders_bar(engine, requester, on)
         scores.append(
             score(
                 "2025 process",
