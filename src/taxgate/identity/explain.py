@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from taxgate.duck import connect
 from taxgate.errors import InputError
 from taxgate.identity.engine import Backend
-from taxgate.identity.prepare import prepare_items, prepare_world
+from taxgate.identity.prepare import prepare_items, prepare_world_for_items
 from taxgate.identity.resolve import build_linker
 from taxgate.identity.train import load_model
 from taxgate.world.io import open_world
@@ -126,8 +126,8 @@ def explain_item(
     con = connect()
     try:
         open_world(con, world)
-        prepare_world(con)
         prepare_items(con, chosen, source=source)
+        prepare_world_for_items(con)
         linker = build_linker(Backend(con, "duckdb"), world)
         predictions = linker.inference.predict(warning_mode="never")
         records = con.execute(

@@ -90,21 +90,26 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
                            '[''.`]', '', 'g'),
             '[^A-Z0-9#]+', ' ', 'g')), '')""",
         f"CREATE OR REPLACE MACRO tg_suffix_word(t) AS {_case('t', SUFFIXES)}",
+        # The ``*_of_clean`` forms take a value already through tg_clean: macros are
+        # expanded inline, so a query that cleans once and derives several columns from the
+        # clean value runs several times faster on a large master file.
         # A generational suffix written as the last word of a name field.
-        f"""CREATE OR REPLACE MACRO tg_trailing_suffix(s) AS
-            tg_suffix_word(nullif(regexp_extract(tg_clean(s), ' ({suffix_words})$', 1), ''))""",
-        f"""CREATE OR REPLACE MACRO tg_strip_suffix(s) AS
-            nullif(trim(regexp_replace(tg_clean(s), ' ({suffix_words})$', '')), '')""",
-        """CREATE OR REPLACE MACRO tg_name(s) AS
-            nullif(replace(tg_strip_suffix(s), '#', ''), '')""",
+        f"""CREATE OR REPLACE MACRO tg_trailing_suffix_of_clean(c) AS
+            tg_suffix_word(nullif(regexp_extract(c, ' ({suffix_words})$', 1), ''))""",
+        "CREATE OR REPLACE MACRO tg_trailing_suffix(s) AS tg_trailing_suffix_of_clean(tg_clean(s))",
+        f"""CREATE OR REPLACE MACRO tg_name_of_clean(c) AS nullif(replace(
+            trim(regexp_replace(c, ' ({suffix_words})$', '')), '#', ''), '')""",
+        "CREATE OR REPLACE MACRO tg_name(s) AS tg_name_of_clean(tg_clean(s))",
         f"CREATE OR REPLACE MACRO tg_street_word(t) AS {_case('t', STREET_WORDS)}",
         # Street line without any unit designator that was typed into it.
-        f"""CREATE OR REPLACE MACRO tg_street_only(s) AS
-            trim(regexp_replace(tg_clean(s), ' (#|{unit_words})( |$).*$', ''))""",
-        f"""CREATE OR REPLACE MACRO tg_street_unit(s) AS
-            nullif(regexp_extract(tg_clean(s), ' (#|{unit_words}) (.*)$', 2), '')""",
-        """CREATE OR REPLACE MACRO tg_street(s) AS nullif(array_to_string(list_transform(
-            string_split(tg_street_only(s), ' '), lambda w: tg_street_word(w)), ' '), '')""",
+        f"""CREATE OR REPLACE MACRO tg_street_of_clean(c) AS nullif(array_to_string(
+            list_transform(string_split(trim(regexp_replace(c, ' (#|{unit_words})( |$).*$', '')),
+                                        ' '),
+                           lambda w: tg_street_word(w)), ' '), '')""",
+        "CREATE OR REPLACE MACRO tg_street(s) AS tg_street_of_clean(tg_clean(s))",
+        f"""CREATE OR REPLACE MACRO tg_street_unit_of_clean(c) AS
+            nullif(regexp_extract(c, ' (#|{unit_words}) (.*)$', 2), '')""",
+        "CREATE OR REPLACE MACRO tg_street_unit(s) AS tg_street_unit_of_clean(tg_clean(s))",
         # Unit "APT 4-B", "#4B", "Unit 4 B" -> "4B".
         f"""CREATE OR REPLACE MACRO tg_unit(s) AS nullif(replace(regexp_replace(
             tg_clean(s), '^((#|{unit_words}) ?)+', ''), ' ', ''), '')""",

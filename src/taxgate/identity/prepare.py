@@ -10,7 +10,9 @@ Items carry the same columns, their single address as one-element arrays, so the
 are symmetric and every comparison reads the same from either side.
 
 Tables created on the connection:
-  ``tg_world``        Splink input, one row per taxpayer (``uid`` = TIN)
+  ``tg_people``       normalised names, DOB and TIN, one row per taxpayer
+  ``tg_world``        Splink input, one row per taxpayer (``uid`` = TIN): all of them, a
+                      training sample, or only those a request's items can be compared with
   ``tg_items``        Splink input, one row per item (``uid`` = item_id)
   ``tg_history``      normalised address history, one row per spell (for ``match.address``)
   ``tg_item_address`` normalised supplied address, one row per item
@@ -78,19 +80,25 @@ def _install_nicknames(con: duckdb.DuckDBPyConnection) -> None:
 def _person_sql(
     source: str, uid: str, given: str, middle: str, surname: str, suffix: str, dob: str, tin: str
 ) -> str:
-    """Name, DOB and TIN columns, shared by world and items."""
+    """Name, DOB and TIN columns, shared by world and items. Each name field is cleaned once
+    (``clean``) and every column derived from the clean value."""
     particles = ", ".join(f"'{word}'" for word in SURNAME_PARTICLES)
     return f"""
-        WITH raw AS (
-            SELECT {uid}::VARCHAR AS uid,
-                   tg_name({given}) AS given_all,
-                   tg_name({middle}) AS middle_raw,
-                   tg_name({surname}) AS surname,
-                   coalesce(tg_suffix_word(replace(tg_clean({suffix}), ' ', '')),
-                            tg_trailing_suffix({surname}), tg_trailing_suffix({given})) AS suffix,
-                   tg_dob({dob}) AS dob,
-                   tg_digits({tin}) AS tin
+        WITH clean AS MATERIALIZED (
+            SELECT {uid}::VARCHAR AS uid, tg_clean({given}) AS g, tg_clean({middle}) AS m,
+                   tg_clean({surname}) AS s, {suffix} AS x, {dob} AS d, {tin} AS t
             FROM {source}
+        ), raw AS MATERIALIZED (
+            SELECT uid,
+                   tg_name_of_clean(g) AS given_all,
+                   tg_name_of_clean(m) AS middle_raw,
+                   tg_name_of_clean(s) AS surname,
+                   coalesce(tg_suffix_word(replace(tg_clean(x), ' ', '')),
+                            tg_trailing_suffix_of_clean(s), tg_trailing_suffix_of_clean(g))
+                       AS suffix,
+                   tg_dob(d) AS dob,
+                   tg_digits(t) AS tin
+            FROM clean
         ), split AS (
             SELECT *, string_split(given_all, ' ') AS given_words FROM raw
         )
@@ -109,34 +117,69 @@ def _person_sql(
 def _address_sql(
     source: str, key: str, street: str, unit: str, city: str, zip_code: str, order: str
 ) -> str:
+    """One normalised row per address; the street line is cleaned once (see ``_person_sql``)."""
     return f"""
-        SELECT {key}::VARCHAR AS uid,
-               tg_house(tg_street({street})) AS house,
-               tg_street({street}) AS street,
-               coalesce(tg_unit({unit}), tg_unit(tg_street_unit({street}))) AS unit,
-               tg_name({city}) AS city,
-               tg_zip({zip_code}) AS zip,
-               {order} AS recency
-        FROM {source}
-        WHERE tg_street({street}) IS NOT NULL OR tg_zip({zip_code}) IS NOT NULL
+        WITH clean AS MATERIALIZED (
+            SELECT {key}::VARCHAR AS uid, tg_clean({street}) AS c, {unit} AS u,
+                   {city} AS t, tg_zip({zip_code}) AS zip, {order} AS recency
+            FROM {source}
+        ), streets AS MATERIALIZED (
+            SELECT *, tg_street_of_clean(c) AS street FROM clean
+        )
+        SELECT uid,
+               tg_house(street) AS house,
+               street,
+               coalesce(tg_unit(u), tg_unit(tg_street_unit_of_clean(c))) AS unit,
+               tg_name(t) AS city,
+               zip,
+               recency
+        FROM streets
+        WHERE street IS NOT NULL OR zip IS NOT NULL
     """
 
 
+# The address part of the ``addr_block`` blocking key: house number, ZIP and the first
+# letter of the street name. House and ZIP alone pair an item with everyone at that number
+# anywhere in the ZIP (13 million pairs for 1.28 million items on a 10 million world); the
+# street's letter cuts that tenfold and still tolerates a typo after the first letter.
+_BUILDING_KEY = "{a}.house || '|' || {a}.zip || '|' || left(split_part({a}.street, ' ', 2), 1)"
+
+
+def _nonempty(expression: str) -> str:
+    """An array, or NULL when it is empty (Splink's null level tests IS NULL)."""
+    return f"CASE WHEN len({expression}) > 0 THEN {expression} END"
+
+
 def splink_input_sql(people: str, addresses: str) -> str:
-    """Join people to their address arrays and derive blocking keys."""
+    """Join people to their address arrays and derive blocking keys.
+
+    One aggregation per taxpayer (a list of spells, latest first) and every array derived
+    from it: five separate list aggregations cost several times more on a large world."""
+
+    def spells(condition: str, value: str, *, distinct: bool = False) -> str:
+        listed = f"list_transform(list_filter(a.spells, lambda s: {condition}), lambda s: {value})"
+        return _nonempty(f"list_distinct({listed})" if distinct else listed)
+
+    street = "s.street IS NOT NULL"
+    addr_full = spells(
+        street, "concat_ws('|', s.street, coalesce(s.unit, ''), coalesce(s.zip, ''))"
+    )
+    addr_street = spells(street, "concat_ws('|', s.street, coalesce(s.zip, ''))")
+    addr_fuzzy = spells(street, "concat_ws(' ', coalesce(s.zip, ''), s.street)")
+    addr_zip = spells("s.zip IS NOT NULL", "s.zip", distinct=True)
+    addr_hz = spells(
+        "s.house IS NOT NULL AND s.zip IS NOT NULL", _BUILDING_KEY.format(a="s"), distinct=True
+    )
     return f"""
         WITH agg AS (
             SELECT uid,
-                   list(concat_ws('|', street, coalesce(unit, ''), coalesce(zip, ''))
-                        ORDER BY recency DESC) FILTER (WHERE street IS NOT NULL) AS addr_full,
-                   list(concat_ws('|', street, coalesce(zip, ''))
-                        ORDER BY recency DESC) FILTER (WHERE street IS NOT NULL) AS addr_street,
-                   list(concat_ws(' ', coalesce(zip, ''), street)
-                        ORDER BY recency DESC) FILTER (WHERE street IS NOT NULL) AS addr_fuzzy,
-                   list(DISTINCT zip) FILTER (WHERE zip IS NOT NULL) AS addr_zip,
-                   list(DISTINCT house || '|' || zip)
-                        FILTER (WHERE house IS NOT NULL AND zip IS NOT NULL) AS addr_hz
+                   list({{'street': street, 'unit': unit, 'zip': zip, 'house': house}}
+                        ORDER BY recency DESC) AS spells
             FROM {addresses} GROUP BY uid
+        ), arrays AS (
+            SELECT uid, {addr_full} AS addr_full, {addr_street} AS addr_street,
+                   {addr_fuzzy} AS addr_fuzzy, {addr_zip} AS addr_zip, {addr_hz} AS addr_hz
+            FROM agg a
         )
         SELECT p.uid, p.given,
                coalesce(g.groups, CASE WHEN p.given IS NULL THEN NULL ELSE [p.given] END)
@@ -151,18 +194,26 @@ def splink_input_sql(people: str, addresses: str) -> str:
                    list_transform(a.addr_hz, lambda k: k || '|' || left(p.given, 1))
                )) AS addr_block
         FROM {people} p
-        LEFT JOIN agg a USING (uid)
+        LEFT JOIN arrays a USING (uid)
         LEFT JOIN tg_nickname_groups g ON g.name = p.given
     """
 
 
-def prepare_world(con: duckdb.DuckDBPyConnection) -> int:
-    """Build ``tg_world``, ``tg_history`` and term-frequency tables from the registered world
-    views (``taxgate.world.io.open_world``). Returns the number of taxpayers."""
+def index_world(con: duckdb.DuckDBPyConnection) -> int:
+    """Normalise the whole registered world (``taxgate.world.io.open_world``) once:
+    ``tg_people`` (one row per taxpayer), ``tg_history`` and the term-frequency tables.
+    Returns the number of taxpayers. Address arrays are not built here: on a master file of
+    millions they are the costly part, and a request needs them only for its candidates."""
+    total = _index_people(con)
+    _index_history(con, None)
+    return total
+
+
+def _index_people(con: duckdb.DuckDBPyConnection) -> int:
     install_macros(con)
     _install_nicknames(con)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE tg_world_people AS "
+        "CREATE OR REPLACE TABLE tg_people AS "
         + _person_sql(
             "taxpayers",
             "tin",
@@ -174,23 +225,121 @@ def prepare_world(con: duckdb.DuckDBPyConnection) -> int:
             "tin",
         )
     )
-    con.execute(
-        "CREATE OR REPLACE TABLE tg_history AS "
-        + _address_sql(
-            "addresses", "tin", "street", "unit", "city", "zip", "try_cast(last_year AS INTEGER)"
-        )
-    )
-    con.execute(
-        "CREATE OR REPLACE TABLE tg_world AS " + splink_input_sql("tg_world_people", "tg_history")
-    )
-    con.execute("DROP TABLE tg_world_people")
-    total = int(con.execute("SELECT count(*) FROM tg_world").fetchall()[0][0])
+    total = int(con.execute("SELECT count(*) FROM tg_people").fetchall()[0][0])
     for column in ("given", "surname_key"):
         con.execute(
             f"""CREATE OR REPLACE TABLE tg_tf_{column} AS
                 SELECT {column}, count(*)::DOUBLE / {max(total, 1)} AS tf_{column}
-                FROM tg_world WHERE {column} IS NOT NULL GROUP BY {column}"""
+                FROM tg_people WHERE {column} IS NOT NULL GROUP BY {column}"""
         )
+    return total
+
+
+def _index_history(con: duckdb.DuckDBPyConnection, uids: str | None) -> None:
+    """``tg_history`` for the taxpayers in the one-column table ``uids`` (all when None)."""
+    source = "addresses"
+    if uids is not None:
+        source = f"(SELECT * FROM addresses WHERE tin::VARCHAR IN (SELECT uid FROM {uids}))"
+    con.execute(
+        "CREATE OR REPLACE TABLE tg_history AS "
+        + _address_sql(
+            source, "tin", "street", "unit", "city", "zip", "try_cast(last_year AS INTEGER)"
+        )
+    )
+
+
+# Taxpayers aggregated per statement: DuckDB cannot spill a list aggregation, so millions of
+# address histories at once exhaust a bounded memory limit.
+TAXPAYERS_PER_CHUNK = 1_500_000
+
+
+def _build_world_rows(con: duckdb.DuckDBPyConnection, uids: str | None) -> None:
+    """``tg_world`` for the taxpayers whose uid is in the one-column table ``uids`` (all
+    when None), aggregated in chunks of ``TAXPAYERS_PER_CHUNK``."""
+    source = "tg_people" if uids is None else uids
+    count = int(con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0])
+    chunks = max(1, -(-count // TAXPAYERS_PER_CHUNK))
+    con.execute("DROP TABLE IF EXISTS tg_world")
+    for chunk in range(chunks):
+        where = f"WHERE hash(uid) % {chunks} = {chunk}"
+        if uids is not None:
+            where += f" AND uid IN (SELECT uid FROM {uids})"
+        people = f"(SELECT * FROM tg_people {where})"
+        history = f"(SELECT * FROM tg_history {where})"
+        verb = "CREATE TABLE tg_world AS " if chunk == 0 else "INSERT INTO tg_world "
+        con.execute(verb + splink_input_sql(people, history))
+
+
+def prepare_world(con: duckdb.DuckDBPyConnection) -> int:
+    """``tg_world`` for every taxpayer, with ``index_world``'s tables. Returns the number of
+    taxpayers. For a request, ``prepare_world_for_items`` builds only what can be compared."""
+    total = index_world(con)
+    _build_world_rows(con, None)
+    return total
+
+
+def prepare_world_sample(con: duckdb.DuckDBPyConnection, size: int, seed: int) -> int:
+    """``tg_world`` and ``tg_history`` for a deterministic sample of ``size`` taxpayers
+    (training), with names and term frequencies over the whole world. Returns the number of
+    taxpayers."""
+    total = _index_people(con)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE tg_sample_uids AS
+            SELECT uid FROM tg_people ORDER BY hash(uid || '{int(seed)}') LIMIT {int(size)}"""
+    )
+    _index_history(con, "tg_sample_uids")
+    _build_world_rows(con, "tg_sample_uids")
+    return total
+
+
+def _candidate_uids_sql() -> str:
+    """Taxpayers sharing at least one blocking key (``model.blocking_rules``) with some item
+    in ``tg_items``: exactly the world rows any blocking rule can pair with an item, so
+    restricting the world to them changes no candidate pair."""
+    person_keys = (
+        ("surname_key", "dob"),
+        ("given", "dob"),
+        ("tin",),
+    )
+    parts = [
+        f"""SELECT uid FROM tg_people p SEMI JOIN (
+                SELECT DISTINCT {", ".join(cols)} FROM tg_items
+                WHERE {" AND ".join(f"{c} IS NOT NULL" for c in cols)}) k
+            ON {" AND ".join(f"p.{c} = k.{c}" for c in cols)}"""
+        for cols in person_keys
+    ]
+    # Address keys: building|an initial of either name, DOB or both names with a ZIP on file,
+    # over one join of the history with the people (materialised: four parts read it).
+    blocks = "(SELECT DISTINCT unnest(addr_block) AS key FROM tg_items)"
+    parts.append(f"SELECT uid FROM located l SEMI JOIN {blocks} k ON l.hz || '|' || l.s1 = k.key")
+    parts.append(f"SELECT uid FROM located l SEMI JOIN {blocks} k ON l.hz || '|' || l.g1 = k.key")
+    parts.append(
+        """SELECT uid FROM located l SEMI JOIN (
+               SELECT DISTINCT dob, unnest(addr_zip) AS zip FROM tg_items WHERE dob IS NOT NULL
+           ) k ON l.dob = k.dob AND l.zip = k.zip"""
+    )
+    parts.append(
+        """SELECT uid FROM located l SEMI JOIN (
+               SELECT DISTINCT name_pair, unnest(addr_zip) AS zip FROM tg_items
+               WHERE name_pair IS NOT NULL
+           ) k ON l.name_pair = k.name_pair AND l.zip = k.zip"""
+    )
+    located = f"""located AS MATERIALIZED (
+        SELECT h.uid, {_BUILDING_KEY.format(a="h")} AS hz, h.zip, p.dob,
+               least(p.given, p.surname_key) || '|' || greatest(p.given, p.surname_key)
+                   AS name_pair,
+               left(p.surname_key, 1) AS s1, left(p.given, 1) AS g1
+        FROM tg_history h JOIN tg_people p USING (uid))"""
+    return f"WITH {located} " + " UNION ".join(f"({part})" for part in parts)
+
+
+def prepare_world_for_items(con: duckdb.DuckDBPyConnection) -> int:
+    """``tg_world`` for the taxpayers some item in ``tg_items`` (``prepare_items``) can be
+    compared with, with ``index_world``'s tables. Returns the number of taxpayers in the
+    world (not in ``tg_world``)."""
+    total = index_world(con)
+    con.execute("CREATE OR REPLACE TEMP TABLE tg_candidate_uids AS " + _candidate_uids_sql())
+    _build_world_rows(con, "tg_candidate_uids")
     return total
 
 

@@ -29,7 +29,7 @@ from taxgate import reasons
 from taxgate.duck import connect
 from taxgate.identity.engine import Backend, check_engine
 from taxgate.identity.model import CONTRADICTING_DOB, IDENTIFYING_LEVELS, for_engine
-from taxgate.identity.prepare import prepare_items, prepare_world
+from taxgate.identity.prepare import prepare_items, prepare_world_for_items
 from taxgate.identity.train import load_model, register_term_frequencies
 from taxgate.settings import IdentitySettings, load_settings
 from taxgate.world.io import open_world
@@ -226,9 +226,9 @@ def resolve_items(
     try:
         open_world(con, world)
         load_model(world)  # fail fast, before the expensive preparation
-        say("preparing the world")
-        prepare_world(con)
         count = prepare_items(con, items, source=source)
+        say("preparing the world")
+        prepare_world_for_items(con)
         say(f"scoring {count} items")
         backend = Backend(con, chosen_engine)
         linker = build_linker(backend, world)

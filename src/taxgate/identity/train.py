@@ -30,7 +30,7 @@ from taxgate.errors import InputError
 from taxgate.identity.engine import Backend, Engine, check_engine
 from taxgate.identity.model import for_engine
 from taxgate.identity.model import settings as model_settings
-from taxgate.identity.prepare import prepare_world, splink_input_sql
+from taxgate.identity.prepare import prepare_world_sample, splink_input_sql
 from taxgate.settings import IdentitySettings, load_settings
 from taxgate.world.io import open_world
 
@@ -51,14 +51,12 @@ def _chance(seed: int, key: str) -> str:
     return f"((hash(uid || '{key}{seed}') % 100000) / 100000.0)"
 
 
-def _build_echo(con: duckdb.DuckDBPyConnection, sample: int, echo: int, seed: int) -> None:
+def _build_echo(con: duckdb.DuckDBPyConnection, echo: int, seed: int) -> None:
+    """``tg_echo`` from ``echo`` taxpayers of the training sample ``tg_train_world``."""
+
     def r(key: str) -> str:
         return _chance(seed, key)
 
-    con.execute(
-        f"""CREATE OR REPLACE TABLE tg_train_world AS
-            SELECT * FROM tg_world ORDER BY hash(uid || '{seed}') LIMIT {sample}"""
-    )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE tg_nick_alt AS
             SELECT a.name, min_by(b.name, hash(a.name || b.name || '{seed}')) AS alt
@@ -188,7 +186,7 @@ def train_model(
     try:
         open_world(con, world)
         say("preparing the world")
-        total = prepare_world(con)
+        total = prepare_world_sample(con, chosen.train_sample, chosen.seed)
         if total < 10:
             raise InputError(
                 world,
@@ -197,7 +195,8 @@ def train_model(
             )
         sample = min(total, chosen.train_sample)
         echo = max(1, min(sample // 2, chosen.echo_size))
-        _build_echo(con, sample, echo, chosen.seed)
+        con.execute("ALTER TABLE tg_world RENAME TO tg_train_world")
+        _build_echo(con, echo, chosen.seed)
         backend = Backend(con, chosen_engine)
         left = backend.register("tg_train_world", "world")
         right = backend.register("tg_echo", "items")

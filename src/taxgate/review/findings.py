@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from taxgate import reasons
 from taxgate.duck import connect
-from taxgate.identity.prepare import prepare_items, prepare_world
+from taxgate.identity.prepare import prepare_items, prepare_world_for_items
 from taxgate.identity.resolve import address_agrees_sql
 from taxgate.release import last_known_addresses
 from taxgate.settings import IdentitySettings
@@ -90,8 +90,8 @@ def identity_findings(
         _only(con, [tin])
         flag = protected_sql(con, "taxpayers")
         protected = bool(con.execute(f"SELECT bool_or({flag}) FROM taxpayers").fetchall()[0][0])
-        prepare_world(con)
         prepare_items(con, item, source="request items")
+        prepare_world_for_items(con)
         # identity.resolve's match.address rule, for this one taxpayer.
         on_file = con.execute(
             f"""SELECT coalesce(bool_or({address_agrees_sql(identity.address_similarity)}),

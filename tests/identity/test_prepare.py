@@ -1,0 +1,142 @@
+"""The world is prepared only for the taxpayers a request can be compared with, and that
+must change nothing: the same candidate pairs, with the same weights, as the whole world."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from taxgate.duck import connect
+from taxgate.identity.engine import Backend
+from taxgate.identity.prepare import (
+    prepare_items,
+    prepare_world,
+    prepare_world_for_items,
+    prepare_world_sample,
+)
+from taxgate.identity.resolve import build_linker, score_candidates
+from taxgate.identity.train import train_model
+from taxgate.settings import load_settings
+from taxgate.world.generate import generate_world
+from taxgate.world.io import open_world
+from taxgate.world.request import generate_request
+
+Pairs = set[tuple[str, str, float]]
+
+
+@pytest.fixture(scope="module")
+def world_and_items(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pa.Table]:
+    root = tmp_path_factory.mktemp("prepare")
+    world = root / "world"
+    generate_world(world, taxpayers=4000, seed=5)
+    train_model(world)
+    request = root / "request"
+    generate_request(world, request, kind="mixed", size=400, seed=3)
+    with (request / "items.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    names = list(rows[0])
+    rows.extend(_reachable_by_one_rule(world, rows[0]))
+    items = pa.Table.from_pylist(rows, schema=pa.schema([(n, pa.string()) for n in names]))
+    return world, items
+
+
+def _reachable_by_one_rule(world: Path, template: dict[str, str]) -> list[dict[str, str]]:
+    """Two items that only one blocking rule can pair with their taxpayer: both names
+    misspelt (DOB and a ZIP on file), and a new surname without a DOB (house, street and
+    the given name's initial)."""
+    con = duckdb.connect()
+    person = con.execute(
+        f"""SELECT t.given_name, t.surname, t.date_of_birth::VARCHAR, a.street, a.city, a.state,
+                   a.zip::VARCHAR
+            FROM '{world / "taxpayers.parquet"}' t JOIN '{world / "addresses.parquet"}' a
+              USING (tin)
+            WHERE t.date_of_birth IS NOT NULL AND length(t.given_name) > 4
+              AND length(t.surname) > 4 AND regexp_matches(a.street, '^[0-9]+ ')
+            ORDER BY t.tin LIMIT 1"""
+    ).fetchall()[0]
+    con.close()
+    given, surname, dob, street, city, state, zip_code = person
+    blank = dict.fromkeys(template, "")
+    both_misspelt = blank | {
+        "item_id": "only-dob-and-zip",
+        "given_name": given[:-1] + ("X" if given[-1].upper() != "X" else "Y"),
+        "surname": surname[:-1] + ("X" if surname[-1].upper() != "X" else "Y"),
+        "date_of_birth": dob,
+        "street": "1 Unknown Rd",
+        "city": city,
+        "state": state,
+        "zip": zip_code,
+    }
+    new_surname = blank | {
+        "item_id": "only-building-and-given-initial",
+        "given_name": given,
+        "surname": "Quixby" if not surname.upper().startswith("Q") else "Zebrowski",
+        "street": street,
+        "city": city,
+        "state": state,
+        "zip": zip_code,
+    }
+    return [both_misspelt, new_surname]
+
+
+def _scored(
+    world: Path, items: pa.Table, prepare: Callable[[duckdb.DuckDBPyConnection], int]
+) -> tuple[Pairs, int]:
+    con = connect()
+    try:
+        open_world(con, world)
+        count = prepare_items(con, items)
+        prepare(con)
+        rows = int(con.execute("SELECT count(*) FROM tg_world").fetchall()[0][0])
+        backend = Backend(con, "duckdb")
+        score_candidates(backend, build_linker(backend, world), count, load_settings().identity)
+        pairs = con.execute(
+            "SELECT item_id, tin, round(match_weight, 9) FROM tg_candidates"
+        ).fetchall()
+        return {(str(i), str(t), float(w)) for i, t, w in pairs}, rows
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(
+    "chosen", ["the whole request", "only-dob-and-zip", "only-building-and-given-initial"]
+)
+def test_restricting_the_world_to_a_requests_candidates_changes_no_pair(
+    world_and_items: tuple[Path, pa.Table], chosen: str
+) -> None:
+    world, items = world_and_items
+    if chosen != "the whole request":
+        # Alone, so that no other item brings the taxpayer into the restricted world.
+        items = items.filter(pc.equal(items.column("item_id"), chosen))
+    whole, whole_rows = _scored(world, items, prepare_world)
+    restricted, restricted_rows = _scored(world, items, prepare_world_for_items)
+    assert whole, "the request must produce candidate pairs for the comparison to mean much"
+    assert restricted == whole
+    assert restricted_rows < whole_rows
+
+
+def test_training_sample_has_the_size_asked_and_the_whole_world_counted(
+    world_and_items: tuple[Path, pa.Table],
+) -> None:
+    world, _ = world_and_items
+    con = connect()
+    try:
+        open_world(con, world)
+        total = prepare_world_sample(con, 500, seed=9)
+        sampled = con.execute("SELECT count(*), count(DISTINCT uid) FROM tg_world").fetchall()
+        history_uids = con.execute("SELECT count(DISTINCT uid) FROM tg_history").fetchall()
+        frequencies = con.execute("SELECT sum(tf_given) FROM tg_tf_given").fetchall()
+    finally:
+        con.close()
+    assert total == 4000
+    assert sampled == [(500, 500)]
+    assert history_uids[0][0] <= 500
+    # Term frequencies come from every taxpayer, not the sample: they sum to the share of
+    # taxpayers with a given name.
+    assert frequencies[0][0] == pytest.approx(1.0, abs=0.01)
