@@ -63,6 +63,12 @@ RELEASABLE = (
     "on file for them (no " + ", ".join(ADDRESS_VARIANTS) + " defect or variant) and intake "
     "raises nothing for the item (truth.expected_intake empty); every item is fed to identity"
 )
+COLUMNS_NOTE = (
+    "rec d/t = recall among lawfully releasable items that give a date of birth or a TIN "
+    "(a name and an address alone are shared by a same-name relative who does not file); "
+    "review = share of all items ambiguous; rev pipe = share of all items that intake finds "
+    "sufficient and identity finds ambiguous (what the pipeline sends to a reviewer)"
+)
 PAIRS_NOTE = (
     "pairs = candidate pairs kept after scoring: ours p >= settings candidate_floor, "
     "plain Splink p >= 0.01"
@@ -270,10 +276,13 @@ def run_plain(world: str, request: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- evaluation
 
 
-def evaluate(run: dict[str, Any], truth_csv: Path) -> dict[str, Any]:
+def evaluate(run: dict[str, Any], request: Path) -> dict[str, Any]:
     con = duckdb.connect()
-    quoted = str(truth_csv).replace("'", "''")
-    con.execute(f"CREATE TABLE truth AS SELECT * FROM read_csv('{quoted}', all_varchar = true)")
+    for name in ("truth", "items"):
+        quoted = str(request / f"{name}.csv").replace("'", "''")
+        con.execute(
+            f"CREATE TABLE {name} AS SELECT * FROM read_csv('{quoted}', all_varchar = true)"
+        )
     schema = pa.schema([("item_id", pa.string()), ("tin", pa.string()), ("p", pa.float64())])
     released = pa.Table.from_pylist(
         [
@@ -298,9 +307,23 @@ def evaluate(run: dict[str, Any], truth_csv: Path) -> dict[str, Any]:
                r.tin AS released_tin, r.p,
                coalesce(d.outcome, 'match.none') AS outcome,
                (nullif(t.true_tin, '') IS NOT NULL AND NOT ({flags})
-                AND coalesce(t.expected_intake, '') = '') AS releasable
-        FROM truth t LEFT JOIN released r USING (item_id) LEFT JOIN decisions d USING (item_id)"""
+                AND coalesce(t.expected_intake, '') = '') AS releasable,
+               coalesce(t.expected_intake, '') = '' AS sufficient,
+               (nullif(trim(i.date_of_birth), '') IS NOT NULL
+                OR nullif(trim(i.tin), '') IS NOT NULL) AS dob_or_tin
+        FROM truth t JOIN items i USING (item_id)
+        LEFT JOIN released r USING (item_id) LEFT JOIN decisions d USING (item_id)"""
     )
+    # Where recall is lost, and how much review the pipeline would see: it looks up only
+    # items that intake finds sufficient, so only those can reach a reviewer.
+    extra = con.execute(
+        """SELECT count(*) FILTER (WHERE releasable AND dob_or_tin),
+                  count(*) FILTER (WHERE releasable AND dob_or_tin AND released_tin = true_tin),
+                  count(*) FILTER (WHERE releasable AND NOT dob_or_tin
+                                   AND released_tin IS DISTINCT FROM true_tin),
+                  count(*) FILTER (WHERE sufficient AND outcome = 'match.ambiguous')
+           FROM judged"""
+    ).fetchall()[0]
     row = con.execute(
         """SELECT count(*), count(released_tin),
             count(*) FILTER (WHERE released_tin IS NOT NULL
@@ -320,7 +343,11 @@ def evaluate(run: dict[str, Any], truth_csv: Path) -> dict[str, Any]:
     con.close()
     items, released_n, wrong, releasable, recalled, review, mean_p = row[:7]
     confusers, conf_wrong, conf_right, conf_review, absent_released = row[7:]
+    with_id, with_id_recalled, missed_name_address_only, review_sufficient = extra
     return {
+        "recall_with_dob_or_tin": round(with_id_recalled / with_id, 4) if with_id else 1.0,
+        "missed_name_and_address_only": missed_name_address_only,
+        "review_share_pipeline": round(review_sufficient / items, 4) if items else 0.0,
         "items": items,
         "released": released_n,
         "wrong": wrong,
@@ -349,8 +376,9 @@ def _in_child(function: Any, *args: Any) -> dict[str, Any]:
 def _row(label: str, f: dict[str, Any], run: dict[str, Any]) -> str:
     mean_p = f["mean_p_released"]
     return (
-        f"{label:<24}{f['released']:>9}{f['wrong']:>7}{f['recall']:>8.4f}{f['review_share']:>8.4f}"
-        f"{f['confusers_wrong']:>6}/{f['confusers']:<5}"
+        f"{label:<24}{f['released']:>9}{f['wrong']:>7}{f['recall']:>8.4f}"
+        f"{f['recall_with_dob_or_tin']:>9.4f}{f['review_share']:>8.4f}"
+        f"{f['review_share_pipeline']:>9.4f}{f['confusers_wrong']:>6}/{f['confusers']:<5}"
         f"{(mean_p if mean_p is not None else float('nan')):>10.6f}{f['precision']:>10.6f}"
         f"{run['seconds']:>8.1f}{run['peak_rss_mb']:>9.0f}{run['candidate_pairs'] or 0:>11}"
     )
@@ -385,12 +413,14 @@ def main() -> None:
             trained = _in_child(run_ours_train, str(world), args.engine)
             print(f"  trained in {trained['seconds']} s, peak {trained['peak_rss_mb']} MB")
         header = (
-            f"{'system':<24}{'released':>9}{'wrong':>7}{'recall':>8}{'review':>8}"
-            f"{'conf wrong':>12}{'mean p':>10}{'precis.':>10}{'secs':>8}{'RSS MB':>9}{'pairs':>11}"
+            f"{'system':<24}{'released':>9}{'wrong':>7}{'recall':>8}{'rec d/t':>9}{'review':>8}"
+            f"{'rev pipe':>9}{'conf wrong':>12}{'mean p':>10}{'precis.':>10}{'secs':>8}"
+            f"{'RSS MB':>9}{'pairs':>11}"
         )
         runs: list[dict[str, Any]] = []
         print(RELEASABLE)
         print(PAIRS_NOTE)
+        print(COLUMNS_NOTE)
         for kind in args.kinds.split(","):
             for seed in range(args.first_seed, args.first_seed + seeds):
                 request = scratch / f"{kind}-{seed}-{size}"
@@ -401,14 +431,14 @@ def main() -> None:
                 entry: dict[str, Any] = {"kind": kind, "seed": seed}
                 if not args.skip_ours:
                     mine = _in_child(run_ours, str(world), str(request), args.engine)
-                    entry["ours"] = evaluate(mine, request / "truth.csv")
+                    entry["ours"] = evaluate(mine, request)
                     entry["ours"].update(
                         {k: mine[k] for k in ("seconds", "peak_rss_mb", "candidate_pairs")}
                     )
                     print(_row("ours", entry["ours"], mine), flush=True)
                 if not args.skip_plain:
                     plain = _in_child(run_plain, str(world), str(request))
-                    entry["plain"] = evaluate(plain, request / "truth.csv")
+                    entry["plain"] = evaluate(plain, request)
                     entry["plain"].update({k: plain[k] for k in PLAIN_TIMINGS})
                     print(_row(f"plain Splink p>={PLAIN_THRESHOLD}", entry["plain"], plain))
                     print(

@@ -59,6 +59,8 @@ class IdentitySettings:
     seed: int
     items_per_chunk: int
     address_similarity: float
+    common_given_share: float
+    common_given_min_taxpayers: int
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ def _identity(raw: dict[str, Any]) -> IdentitySettings:
         seed=int(raw["seed"]),
         items_per_chunk=int(raw["items_per_chunk"]),
         address_similarity=float(raw["address_similarity"]),
+        common_given_share=float(raw["common_given_share"]),
+        common_given_min_taxpayers=int(raw["common_given_min_taxpayers"]),
     )
 
 

@@ -218,3 +218,32 @@ def test_match_address_fires_only_for_an_address_not_on_file(trained_world: Worl
     assert got["other-flat"]["outcome"] != MATCHED or got["other-flat"]["reasons"] == [
         "match.address"
     ]
+
+
+def test_a_common_name_close_to_the_filers_is_a_twin_not_a_nickname(trained_world: World) -> None:
+    """Same surname, birthday and home, no TIN: "Betty" (eight or so taxpayers carry it) next
+    to a filer "Elizabeth" may be her twin sister and is never released; "Libby", which
+    no taxpayer carries, is read as Elizabeth's nickname and released."""
+    world, people = trained_world
+    tin = next(t for t, p in people.items() if p["given_name"].upper() == "ELIZABETH")
+    bearers = sum(p["given_name"].upper() == "BETTY" for p in people.values())
+    assert bearers >= 5, "the fixture must make BETTY a common given name"
+    assert all(p["given_name"].upper() != "LIBBY" for p in people.values())
+    rows = [
+        {"item_id": "twin", **_person(people, tin, given_name="Betty"), **home_of(world, tin)},
+        {"item_id": "nick", **_person(people, tin, given_name="Libby"), **home_of(world, tin)},
+        {
+            "item_id": "twin-with-tin",
+            **_person(people, tin, given_name="Betty"),
+            **home_of(world, tin),
+            "tin": tin,
+        },
+    ]
+    got = resolve(world, rows)
+    assert got["twin"]["outcome"] == AMBIGUOUS
+    assert got["twin"]["tin"] is None
+    assert got["nick"]["outcome"] == MATCHED
+    assert got["nick"]["tin"] == tin
+    # The TIN settles which twin the requester means.
+    assert got["twin-with-tin"]["outcome"] == MATCHED
+    assert got["twin-with-tin"]["tin"] == tin

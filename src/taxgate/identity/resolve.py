@@ -107,7 +107,12 @@ def level_gammas(model: dict[str, Any]) -> dict[str, dict[str, int]]:
 def _gate_sql(gammas: dict[str, dict[str, int]]) -> str:
     """The evidence a release needs beyond probability: no JR/SR conflict, and either both
     names agree (at some level) with a date of birth or TIN that agrees, or the date of birth
-    AND the TIN both agree with one name (a twin shares the DOB, never the TIN)."""
+    AND the TIN both agree with one name (a twin shares the DOB, never the TIN).
+
+    A date of birth vouches for a given name that agrees only loosely (nickname, typo,
+    initial) only when the item's name is not itself common (``common_given``): a twin
+    shares the birthday, the surname and the home, and "Erica" is Eric's sister more often
+    than his misspelling."""
 
     def agrees(name: str) -> str:
         codes = ", ".join(str(gammas[name][label]) for label in IDENTIFYING_LEVELS[name])
@@ -118,9 +123,12 @@ def _gate_sql(gammas: dict[str, dict[str, int]]) -> str:
         "b.gamma_given > 0 AND b.gamma_surname > 0",
         "greatest(b.gamma_given, b.gamma_surname) > 0",
     )
+    dob_vouches = (
+        f"{agrees('dob')} AND (b.gamma_given = {gammas['given']['exact']} OR NOT common_given)"
+    )
     return (
         f"b.gamma_suffix <> {suffix_conflict} AND ("
-        f"({names} AND ({agrees('dob')} OR {agrees('tin')}))"
+        f"({names} AND (({dob_vouches}) OR {agrees('tin')}))"
         f" OR ({either} AND {agrees('dob')} AND {agrees('tin')}))"
     )
 
@@ -147,7 +155,8 @@ def address_agrees_sql(similarity: float) -> str:
 def decide(
     con: duckdb.DuckDBPyConnection, identity: IdentitySettings, model: dict[str, Any]
 ) -> pa.Table:
-    """Outcomes from ``tg_candidates``, ``tg_items``, ``tg_history`` and ``tg_item_address``."""
+    """Outcomes from ``tg_candidates``, ``tg_items``, ``tg_history``, ``tg_item_address`` and
+    the world's ``tg_people`` and ``tg_tf_given``."""
     release, plausible = identity.release_threshold, identity.candidate_threshold
     gammas = level_gammas(model)
     con.execute(
@@ -156,6 +165,13 @@ def decide(
             SELECT *, row_number() OVER (PARTITION BY item_id
                                          ORDER BY match_weight DESC, tin) AS k
             FROM tg_candidates
+        ), common AS (
+            SELECT greatest({identity.common_given_share},
+                            {identity.common_given_min_taxpayers} / count(*)) AS share
+            FROM tg_people
+        ), items AS (
+            SELECT i.uid, coalesce(f.tf_given, 0) >= c.share AS common_given
+            FROM tg_items i CROSS JOIN common c LEFT JOIN tg_tf_given f ON f.given = i.given
         )
         SELECT i.uid AS item_id, b.tin AS best_tin,
                b.match_probability AS p, b.match_weight AS w,
@@ -163,7 +179,7 @@ def decide(
                coalesce({_gate_sql(gammas)}, false) AS identified,
                coalesce({_contradiction_sql(gammas)}, false) AS contradicted,
                r.match_probability AS rival_p, r.match_weight AS rival_w
-        FROM tg_items i
+        FROM items i
         LEFT JOIN ranked b ON b.item_id = i.uid AND b.k = 1
         LEFT JOIN ranked r ON r.item_id = i.uid AND r.k = 2"""
     )

@@ -161,10 +161,17 @@ def synthetic_confusers(
     }
     nnames = max(1, count_rows(con, "namepool"))
     backup = f"{sql_list(OFFICER_GIVEN)}[1 + rint(a.tin, 'og3') % {len(OFFICER_GIVEN)}]"
+
+    # Another first name, not the anchor's with other accents or a second name added
+    # ("Maria"/"María", "Juan"/"Juan Carlos" name one person as far as anyone can tell).
+    def first(name: str) -> str:
+        return f"lower(strip_accents(split_part(trim({name}), ' ', 1)))"
+
+    anchor = first("a.given_name")
     other_given = f"""CASE
-        WHEN lower(g1.given_name) <> lower(a.given_name) THEN g1.given_name
-        WHEN lower(g2.given_name) <> lower(a.given_name) THEN g2.given_name
-        WHEN lower({backup}) <> lower(a.given_name) THEN {backup} ELSE 'Noel' END"""
+        WHEN {first("g1.given_name")} <> {anchor} THEN g1.given_name
+        WHEN {first("g2.given_name")} <> {anchor} THEN g2.given_name
+        WHEN {first(backup)} <> {anchor} THEN {backup} ELSE 'Noel' END"""
     new_unit = "'Apt ' || CAST(1 + rint(a.tin, 'unit') % 40 AS VARCHAR)"
     got: dict[str, int] = {}
     parts: list[str] = []
