@@ -247,3 +247,37 @@ def test_a_common_name_close_to_the_filers_is_a_twin_not_a_nickname(trained_worl
     # The TIN settles which twin the requester means.
     assert got["twin-with-tin"]["outcome"] == MATCHED
     assert got["twin-with-tin"]["tin"] == tin
+
+
+def test_second_names_that_differ_outright_need_a_tin(trained_world: World) -> None:
+    """ "Min-jun" beside a filer "Min-ji" (both read as MIN plus a second name): the first
+    word agrees, the birthday and home too, the second names differ outright. That is how
+    twins are named, so without a TIN it goes to review; a matching initial is fine."""
+    world, people = trained_world
+    tin, person = next((t, p) for t, p in sorted(people.items()) if len(p["middle_name"]) > 2)
+    other_middle = "Zed" if person["middle_name"].upper() != "ZED" else "Quin"
+    hyphenated = f"{person['given_name']}-{other_middle}"
+    rows = [
+        {
+            "item_id": "twin",
+            **_person(people, tin, given_name=hyphenated, middle_name=""),
+            **home_of(world, tin),
+        },
+        {
+            "item_id": "initial",
+            **_person(people, tin, middle_name=person["middle_name"][0]),
+            **home_of(world, tin),
+        },
+        {
+            "item_id": "twin-with-tin",
+            **_person(people, tin, given_name=hyphenated, middle_name=""),
+            **home_of(world, tin),
+            "tin": tin,
+        },
+    ]
+    got = resolve(world, rows)
+    assert got["twin"]["outcome"] == AMBIGUOUS
+    assert got["initial"]["outcome"] == MATCHED
+    assert got["initial"]["tin"] == tin
+    assert got["twin-with-tin"]["outcome"] == MATCHED
+    assert got["twin-with-tin"]["tin"] == tin

@@ -352,10 +352,21 @@ def _first_name(given: str) -> str:
 def test_household_confusers_share_address_and_surname_with_the_filer(
     made: dict[str, Written], world: World
 ) -> None:
+    by_name: dict[tuple[str, str], list[str]] = {}
+    for tin, person in world.people.items():
+        key = (_first_name(person["given"]), person["surname"].lower())
+        by_name.setdefault(key, []).append(tin)
     for kind in ("ice-2025", "mixed"):
         confusers = [row for row in made[kind].rows if row["defect"] in CONFUSERS]
         assert confusers
         for row in confusers:
+            if row["defect"] in ("confuser-father", "confuser-son") and not row["true_tin"]:
+                # A made-up relative never duplicates a namesake who files at that home.
+                key = (_first_name(row["given_name"]), row["surname"].lower())
+                at_home = [
+                    t for t in by_name.get(key, []) if world.on_file(t, row["street"], row["zip"])
+                ]
+                assert at_home == [row["confuser_tin"]], row
             filer = world.people[row["confuser_tin"]]
             assert row["confuser_tin"] != row["true_tin"]
             assert row["surname"].lower() == filer["surname"].lower()

@@ -85,7 +85,7 @@ def score_candidates(
                    match_weight,
                    match_probability,
                    match_weight - coalesce(mw_tin, 0) AS weight_without_tin,
-                   gamma_given, gamma_surname, gamma_suffix, gamma_dob, gamma_tin
+                   gamma_given, gamma_middle, gamma_surname, gamma_suffix, gamma_dob, gamma_tin
             FROM tg_scored"""
     )
     con.execute("DROP TABLE tg_scored")
@@ -112,7 +112,9 @@ def _gate_sql(gammas: dict[str, dict[str, int]]) -> str:
     A date of birth vouches for a given name that agrees only loosely (nickname, typo,
     initial) only when the item's name is not itself common (``common_given``): a twin
     shares the birthday, the surname and the home, and "Erica" is Eric's sister more often
-    than his misspelling."""
+    than his misspelling. Nor does it vouch when both sides give a second name and the two
+    differ outright: "Min-jun" and "Min-ji", "Jean-Claude" and "Jean-Robert" are twins'
+    names that share their first word."""
 
     def agrees(name: str) -> str:
         codes = ", ".join(str(gammas[name][label]) for label in IDENTIFYING_LEVELS[name])
@@ -125,6 +127,7 @@ def _gate_sql(gammas: dict[str, dict[str, int]]) -> str:
     )
     dob_vouches = (
         f"{agrees('dob')} AND (b.gamma_given = {gammas['given']['exact']} OR NOT common_given)"
+        f" AND b.gamma_middle <> {gammas['middle']['all other']}"
     )
     return (
         f"b.gamma_suffix <> {suffix_conflict} AND ("

@@ -138,6 +138,24 @@ def real_confusers(con: duckdb.DuckDBPyConnection, counts: dict[str, int]) -> di
     return {name: int(got.get(name, 0)) for name in CONFUSERS}
 
 
+def find_namesakes(con: duckdb.DuckDBPyConnection) -> None:
+    """``namesakes``: filers who share a street address with another filer of the same given
+    name and surname (accents and case aside)."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE namesakes AS
+        WITH homes AS (
+            SELECT a.tin, lower(a.street) AS street, a.zip,
+                   lower(strip_accents(t.given_name)) AS given, lower(t.surname) AS surname
+            FROM ad a JOIN tp t USING (tin)
+            WHERE a.street <> ''
+        ), shared AS (
+            SELECT street, zip, given, surname FROM homes
+            GROUP BY ALL HAVING count(DISTINCT tin) > 1
+        )
+        SELECT DISTINCT h.tin FROM homes h SEMI JOIN shared s USING (street, zip, given, surname)
+    """)
+
+
 def synthetic_confusers(
     con: duckdb.DuckDBPyConnection, counts: dict[str, int], size: WorldSize, received: date
 ) -> dict[str, int]:
@@ -145,10 +163,17 @@ def synthetic_confusers(
     a filer, the anchor, whose address and surname the item carries."""
     today = received_sql(received)
     adult = f"{today} - INTERVAL 18 YEAR"
-    # The anchor's date of birth must leave room for the made-up relative's.
+    alone = "true"
+    if counts.get("confuser-father", 0) or counts.get("confuser-son", 0):
+        find_namesakes(con)
+        alone = "t.tin NOT IN (SELECT tin FROM namesakes)"
+    # The anchor's date of birth must leave room for the made-up relative's. A made-up
+    # father or son must not duplicate one who files: an anchor who already shares a home
+    # with a namesake (a Jr. and his father both on file) is left out, or the item would
+    # name a filer while the truth file says nobody.
     anchors = {
-        "confuser-father": f"t.dob IS NULL OR t.dob <= {today} - INTERVAL 38 YEAR",
-        "confuser-son": "t.dob IS NULL OR t.dob >= DATE '1940-01-01'",
+        "confuser-father": f"(t.dob IS NULL OR t.dob <= {today} - INTERVAL 38 YEAR) AND {alone}",
+        "confuser-son": f"(t.dob IS NULL OR t.dob >= DATE '1940-01-01') AND {alone}",
         "confuser-neighbour": "true",
         "confuser-twin": "t.dob IS NOT NULL",
     }
