@@ -272,7 +272,8 @@ def _build_world_rows(con: duckdb.DuckDBPyConnection, uids: str | None) -> None:
 
 def prepare_world(con: duckdb.DuckDBPyConnection) -> int:
     """``tg_world`` for every taxpayer, with ``index_world``'s tables. Returns the number of
-    taxpayers. For a request, ``prepare_world_for_items`` builds only what can be compared."""
+    taxpayers. For a request, ``prepare_world_for_items`` builds only what can be compared;
+    this whole-world form is the reference it is tested against (``test_prepare.py``)."""
     total = index_world(con)
     _build_world_rows(con, None)
     return total
