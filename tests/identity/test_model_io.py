@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from taxgate.errors import InputError
 from taxgate.identity import model_path, resolve_items
 from taxgate.identity.explain import explain_item
+from taxgate.identity.model import blocking_rules, for_engine
 
 from .conftest import build_world, home_of, items_table
 
@@ -78,3 +80,26 @@ def test_explain_unknown_item_is_an_input_error(trained_world: World) -> None:
     world, people = trained_world
     with pytest.raises(InputError, match="nope"):
         explain_item(world, items_table(_items(world, people)), "nope")
+
+
+def test_a_model_saved_with_other_blocking_rules_blocks_on_todays(trained_world: World) -> None:
+    """Blocking rules are code, not trained values: the world is prepared only for today's
+    rules, so a model saved under older rules must not bring those back."""
+    world, _ = trained_world
+    saved = json.loads(model_path(world).read_text("utf-8"))
+    saved["blocking_rules_to_generate_predictions"] = [
+        {"blocking_rule": 'l."given" = r."given"', "sql_dialect": "duckdb"}
+    ]
+    today = [rule.get_blocking_rule("duckdb").as_dict() for rule in blocking_rules()]
+    adapted = for_engine(saved, "duckdb")
+    assert adapted["blocking_rules_to_generate_predictions"] == today
+
+    # ... while every trained m and u stays as saved.
+    def trained(model: dict[str, Any]) -> list[Any]:
+        return [
+            (level.get("m_probability"), level.get("u_probability"))
+            for comparison in model["comparisons"]
+            for level in comparison["comparison_levels"]
+        ]
+
+    assert trained(adapted) == trained(saved)

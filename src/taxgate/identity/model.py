@@ -23,6 +23,7 @@ Modelling choices:
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 from splink import SettingsCreator, block_on
@@ -233,21 +234,38 @@ def comparisons(d: Dialect = DUCKDB_DIALECT) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class BlockingKey:
+    """One blocking rule: equal ``columns``; ``exploded`` is the one array column (if any)
+    whose elements are compared one by one (any address on file)."""
+
+    columns: tuple[str, ...]
+    exploded: str | None = None
+
+
+# Candidate pairs: each rule is an equi-join, so pairs grow with the request, not the world;
+# together they tolerate an error in any one of name, DOB or address. Declared once: Splink
+# blocks on them, and ``prepare.py`` builds world rows only for taxpayers they can reach.
+BLOCKING_KEYS: tuple[BlockingKey, ...] = (
+    BlockingKey(("surname_key", "dob")),
+    BlockingKey(("given", "dob")),
+    # Both names, in either order (name_pair is the sorted pair), and a ZIP on file: the name
+    # pair alone pairs an item with every namesake in the country (160 million pairs for
+    # 1.28 million items on a 10 million world), growing with the world.
+    BlockingKey(("name_pair", "addr_zip"), exploded="addr_zip"),
+    BlockingKey(("tin",)),
+    # House number, ZIP, the street's first letter and an initial of either name, for any
+    # address on file.
+    BlockingKey(("addr_block",), exploded="addr_block"),
+    # Date of birth and a ZIP on file: both names misspelt or swapped.
+    BlockingKey(("dob", "addr_zip"), exploded="addr_zip"),
+)
+
+
 def blocking_rules() -> list[Any]:
-    """Candidate pairs: each rule is an equi-join, so pairs grow with the request, not the
-    world; together they tolerate an error in any one of name, DOB or address."""
     return [
-        block_on("surname_key", "dob"),
-        block_on("given", "dob"),
-        # Both names, in either order (name_pair is the sorted pair), and a ZIP on file: the
-        # name pair alone pairs an item with every namesake in the country (160 million
-        # pairs for 1.28 million items on a 10 million world), growing with the world.
-        block_on("name_pair", "addr_zip", arrays_to_explode=["addr_zip"]),
-        block_on("tin"),
-        # House number, ZIP and an initial of either name, for any address on file.
-        block_on("addr_block", arrays_to_explode=["addr_block"]),
-        # Date of birth and a ZIP on file: both names misspelt or swapped.
-        block_on("dob", "addr_zip", arrays_to_explode=["addr_zip"]),
+        block_on(*key.columns, arrays_to_explode=[key.exploded] if key.exploded else None)
+        for key in BLOCKING_KEYS
     ]
 
 
@@ -267,8 +285,13 @@ def settings(prior: float, engine: Engine = "duckdb") -> SettingsCreator:
 
 def for_engine(model: dict[str, Any], engine: Engine) -> dict[str, Any]:
     """A saved model re-spelt for ``engine``: same levels and trained m/u, the SQL of each
-    level written in that engine's dialect (levels are matched by position and label)."""
+    level written in that engine's dialect (levels are matched by position and label), and
+    today's blocking rules: they are not trained, and the world is prepared for them."""
     adapted = copy.deepcopy(model)
+    sql_dialect = "spark" if engine == "spark" else "duckdb"
+    adapted["blocking_rules_to_generate_predictions"] = [
+        rule.get_blocking_rule(sql_dialect).as_dict() for rule in blocking_rules()
+    ]
     target = {c["output_column_name"]: c for c in comparisons(dialect(engine))}
     for comparison in adapted["comparisons"]:
         fresh = target[comparison["output_column_name"]]["comparison_levels"]
@@ -280,5 +303,5 @@ def for_engine(model: dict[str, Any], engine: Engine) -> dict[str, Any]:
         for level, new in zip(levels, fresh, strict=True):
             level["sql_condition"] = new["sql_condition"]
             level.pop("sql_dialect", None)
-    adapted["sql_dialect"] = "spark" if engine == "spark" else "duckdb"
+    adapted["sql_dialect"] = sql_dialect
     return adapted

@@ -22,12 +22,14 @@ Tables created on the connection:
 from __future__ import annotations
 
 import csv
+import itertools
 from importlib import resources
 
 import duckdb
 import pyarrow as pa
 
 from taxgate.errors import InputError
+from taxgate.identity.model import BLOCKING_KEYS
 from taxgate.identity.normalise import install_macros
 from taxgate.model import ITEM_PERSON_COLUMNS
 
@@ -145,6 +147,15 @@ def _address_sql(
 _BUILDING_KEY = "{a}.house || '|' || {a}.zip || '|' || left(split_part({a}.street, ' ', 2), 1)"
 
 
+def _name_pair_sql(given: str, surname: str) -> str:
+    """Both names in sorted order: the ``name_pair`` blocking column, either name order.
+    (``least`` skips NULLs, so a missing name must be tested first.)"""
+    return (
+        f"CASE WHEN {given} IS NOT NULL AND {surname} IS NOT NULL"
+        f" THEN least({given}, {surname}) || '|' || greatest({given}, {surname}) END"
+    )
+
+
 def _nonempty(expression: str) -> str:
     """An array, or NULL when it is empty (Splink's null level tests IS NULL)."""
     return f"CASE WHEN len({expression}) > 0 THEN {expression} END"
@@ -186,9 +197,7 @@ def splink_input_sql(people: str, addresses: str) -> str:
                    AS given_groups,
                p.middle, p.surname, p.surname_key, p.surname_tokens, p.suffix, p.dob, p.tin,
                a.addr_full, a.addr_street, a.addr_fuzzy, a.addr_zip,
-               CASE WHEN p.given IS NOT NULL AND p.surname_key IS NOT NULL
-                    THEN least(p.given, p.surname_key) || '|' || greatest(p.given, p.surname_key)
-               END AS name_pair,
+               {_name_pair_sql("p.given", "p.surname_key")} AS name_pair,
                list_distinct(list_concat(
                    list_transform(a.addr_hz, lambda k: k || '|' || left(p.surname_key, 1)),
                    list_transform(a.addr_hz, lambda k: k || '|' || left(p.given, 1))
@@ -293,43 +302,45 @@ def prepare_world_sample(con: duckdb.DuckDBPyConnection, size: int, seed: int) -
     return total
 
 
+# How each blocking column reads on the world side without building a taxpayer's arrays:
+# alternatives (any may match) over ``tg_people`` joined, for the array columns, with one
+# row per address on file (``located``).
+_WORLD_BLOCKING_VALUES: dict[str, tuple[str, ...]] = {
+    "surname_key": ("l.surname_key",),
+    "given": ("l.given",),
+    "dob": ("l.dob",),
+    "tin": ("l.tin",),
+    "name_pair": (_name_pair_sql("l.given", "l.surname_key"),),
+    "addr_zip": ("l.zip",),
+    "addr_block": (
+        _BUILDING_KEY.format(a="l") + " || '|' || left(l.surname_key, 1)",
+        _BUILDING_KEY.format(a="l") + " || '|' || left(l.given, 1)",
+    ),
+}
+_ADDRESS_BLOCKING_COLUMNS = frozenset({"addr_zip", "addr_block"})
+
+
 def _candidate_uids_sql() -> str:
-    """Taxpayers sharing at least one blocking key (``model.blocking_rules``) with some item
+    """Taxpayers sharing at least one blocking key (``model.BLOCKING_KEYS``) with some item
     in ``tg_items``: exactly the world rows any blocking rule can pair with an item, so
     restricting the world to them changes no candidate pair."""
-    person_keys = (
-        ("surname_key", "dob"),
-        ("given", "dob"),
-        ("tin",),
-    )
-    parts = [
-        f"""SELECT uid FROM tg_people p SEMI JOIN (
-                SELECT DISTINCT {", ".join(cols)} FROM tg_items
-                WHERE {" AND ".join(f"{c} IS NOT NULL" for c in cols)}) k
-            ON {" AND ".join(f"p.{c} = k.{c}" for c in cols)}"""
-        for cols in person_keys
-    ]
-    # Address keys: building|an initial of either name, DOB or both names with a ZIP on file,
-    # over one join of the history with the people (materialised: four parts read it).
-    blocks = "(SELECT DISTINCT unnest(addr_block) AS key FROM tg_items)"
-    parts.append(f"SELECT uid FROM located l SEMI JOIN {blocks} k ON l.hz || '|' || l.s1 = k.key")
-    parts.append(f"SELECT uid FROM located l SEMI JOIN {blocks} k ON l.hz || '|' || l.g1 = k.key")
-    parts.append(
-        """SELECT uid FROM located l SEMI JOIN (
-               SELECT DISTINCT dob, unnest(addr_zip) AS zip FROM tg_items WHERE dob IS NOT NULL
-           ) k ON l.dob = k.dob AND l.zip = k.zip"""
-    )
-    parts.append(
-        """SELECT uid FROM located l SEMI JOIN (
-               SELECT DISTINCT name_pair, unnest(addr_zip) AS zip FROM tg_items
-               WHERE name_pair IS NOT NULL
-           ) k ON l.name_pair = k.name_pair AND l.zip = k.zip"""
-    )
-    located = f"""located AS MATERIALIZED (
-        SELECT h.uid, {_BUILDING_KEY.format(a="h")} AS hz, h.zip, p.dob,
-               least(p.given, p.surname_key) || '|' || greatest(p.given, p.surname_key)
-                   AS name_pair,
-               left(p.surname_key, 1) AS s1, left(p.given, 1) AS g1
+    parts = []
+    for key in BLOCKING_KEYS:
+        unknown = [c for c in key.columns if c not in _WORLD_BLOCKING_VALUES]
+        if unknown:
+            raise ValueError(f"blocking column {unknown[0]!r} has no world-side value")
+        wanted = ", ".join(f"unnest({c}) AS {c}" if c == key.exploded else c for c in key.columns)
+        present = " AND ".join(f"{c} IS NOT NULL" for c in key.columns if c != key.exploded)
+        items = f"SELECT DISTINCT {wanted} FROM tg_items" + (f" WHERE {present}" if present else "")
+        source = "located" if _ADDRESS_BLOCKING_COLUMNS.intersection(key.columns) else "tg_people"
+        for values in itertools.product(*(_WORLD_BLOCKING_VALUES[c] for c in key.columns)):
+            on = " AND ".join(
+                f"{value} = k.{column}" for value, column in zip(values, key.columns, strict=True)
+            )
+            parts.append(f"SELECT l.uid FROM {source} l SEMI JOIN ({items}) k ON {on}")
+    # One join of the history with the people, materialised: several parts read it.
+    located = """located AS MATERIALIZED (
+        SELECT h.uid, h.house, h.street, h.zip, p.dob, p.given, p.surname_key, p.tin
         FROM tg_history h JOIN tg_people p USING (uid))"""
     return f"WITH {located} " + " UNION ".join(f"({part})" for part in parts)
 
