@@ -69,6 +69,7 @@ import pyarrow.compute as pc
 
 from taxgate.duck import connect
 from taxgate.errors import InputError
+from taxgate.release.response import ADDRESS_FIELDS
 from taxgate.world.io import open_world
 
 ITEM_INPUT_COLUMNS: Final = (
@@ -82,7 +83,6 @@ ITEM_INPUT_COLUMNS: Final = (
     "state",
     "zip",
 )
-ADDRESS_FIELDS: Final = ("street", "unit", "city", "state", "zip")
 BASELINE_COLUMNS: Final = (
     "item_id",
     "outcome",

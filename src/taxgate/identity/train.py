@@ -27,6 +27,7 @@ from splink import Linker, block_on
 
 from taxgate.duck import connect
 from taxgate.errors import InputError
+from taxgate.files import SHARED, write_atomically
 from taxgate.identity.engine import Backend, Engine, check_engine
 from taxgate.identity.model import for_engine
 from taxgate.identity.model import settings as model_settings
@@ -226,7 +227,8 @@ def train_model(
             0.5, chosen.expected_match_share / total
         )
         target = model_path(world)
-        target.write_text(json.dumps(model, indent=2), encoding="utf-8")
+        # Whole or not at all: a half-written model would fail every later resolve.
+        write_atomically(target, json.dumps(model, indent=2).encode("utf-8"), mode=SHARED)
         say(f"model written to {target}")
         return target
     finally:

@@ -9,14 +9,14 @@ taxpayer, an order, a failed match) for the others.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from taxgate.files import replaced_atomically
 
 ADDRESS_FIELDS: tuple[str, ...] = ("street", "unit", "city", "state", "zip")
 RESPONSE_COLUMNS: tuple[str, ...] = ("item_id", "status", *ADDRESS_FIELDS)
@@ -102,17 +102,8 @@ def write_response_csv(table: pa.Table, path: Path) -> None:
 
 def write_csv(table: pa.Table, path: Path) -> None:
     """Write a table of text columns as CSV (minimal quoting, ``\\n`` line ends), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(table.column_names)
-            columns = (column.to_pylist() for column in table.columns)
-            writer.writerows(zip(*columns, strict=True))
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with replaced_atomically(path) as temp, temp.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(table.column_names)
+        columns = (column.to_pylist() for column in table.columns)
+        writer.writerows(zip(*columns, strict=True))

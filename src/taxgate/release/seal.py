@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -31,6 +30,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from taxgate.errors import InputError, TaxgateError
+from taxgate.files import write_atomically
 from taxgate.release.header import SealHeader, parse_header
 from taxgate.release.keys import key_id
 
@@ -139,22 +139,8 @@ def seal(
             ciphertext,
         )
     )
-    _write_atomically(out, signed + discloser_private_key.sign(signed))
+    write_atomically(out, signed + discloser_private_key.sign(signed))
     return header
-
-
-def _write_atomically(out: Path, data: bytes) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(temp).replace(out)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _split(path: Path, data: bytes) -> _Parts:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ import pyarrow.parquet as pq
 
 from taxgate.duck import connect
 from taxgate.errors import InputError, TaxgateError
+from taxgate.files import SHARED, replaced_atomically, write_atomically
 from taxgate.model import ITEM_COLUMNS, OPTIONAL_ITEM_COLUMNS
 from taxgate.world.request_assemble import assemble, register_nicknames
 from taxgate.world.request_confusers import confuser_segments
@@ -128,21 +128,13 @@ def manifest_text(p: RequestParams, *, request_id: str, items_name: str, note: s
     )
 
 
-def _atomic(path: Path, write: Callable[[Path], object]) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(temp)
-        temp.replace(path)
-    finally:
-        temp.unlink(missing_ok=True)
-
-
 def _write_table(table: pa.Table, path: Path) -> None:
-    if path.suffix == ".parquet":
-        _atomic(path, lambda temp: pq.write_table(table, temp))
-    else:
-        options = pacsv.WriteOptions(quoting_style="needed")
-        _atomic(path, lambda temp: pacsv.write_csv(table, temp, write_options=options))
+    with replaced_atomically(path, mode=SHARED) as temp:
+        if path.suffix == ".parquet":
+            pq.write_table(table, temp)
+        else:
+            options = pacsv.WriteOptions(quoting_style="needed")
+            pacsv.write_csv(table, temp, write_options=options)
 
 
 def _check_inputs(world: Path, kind: str, size: int, fmt: str) -> None:
@@ -231,7 +223,7 @@ def generate_request(
     note = f"Synthetic request: taxgate world request --kind {kind} --size {size} --seed {seed}"
     text = manifest_text(p, request_id=request_id, items_name=items_path.name, note=note)
     # The manifest goes last: where it exists, the files it names are complete.
-    _atomic(manifest_path, lambda temp: temp.write_text(text, encoding="utf-8"))
+    write_atomically(manifest_path, text.encode("utf-8"), mode=SHARED)
     return RequestSummary(
         kind=kind,
         size=size,
