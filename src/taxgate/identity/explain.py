@@ -103,7 +103,9 @@ def _text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
+        # Sorted: the world's address arrays carry no order, and a reviewer comparing two
+        # runs of the same explanation must see the same text.
+        return "; ".join(sorted(str(v) for v in value))
     return str(value)
 
 

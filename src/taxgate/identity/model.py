@@ -88,6 +88,11 @@ def comparisons(d: Dialect = DUCKDB_DIALECT) -> list[dict[str, Any]]:
         return f"{jw}({a}_l, {b}_r) >= 0.92 AND {jw}({b}_l, {a}_r) >= 0.92"
 
     same_street_zip = f"{part('x', 1)} = {part('y', 1)} AND {part('x', 3)} = {part('y', 3)}"
+    # Both unit levels need some street and ZIP on file to agree, which is exactly an
+    # overlap of the addr_street arrays. Testing that first lets the engine skip the nested
+    # loops for the pairs that share no street (most of them): a third of the address
+    # comparison's cost on a 10 million world, same levels.
+    shares_street = d.any_overlap.format(a="addr_street_l", b="addr_street_r")
     return [
         {
             "output_column_name": "given",
@@ -192,7 +197,8 @@ def comparisons(d: Dialect = DUCKDB_DIALECT) -> list[dict[str, Any]]:
                     "same address and unit on file",
                 ),
                 _level(
-                    _any_pair(
+                    f"{shares_street} AND "
+                    + _any_pair(
                         d,
                         "addr_full_l",
                         "addr_full_r",
@@ -203,7 +209,8 @@ def comparisons(d: Dialect = DUCKDB_DIALECT) -> list[dict[str, Any]]:
                 # A long unit or second address line with a typo ("VILLA 5" / "VILA 5"); short
                 # unit numbers one digit apart (12 / 13) are neighbours and fall through.
                 _level(
-                    _any_pair(
+                    f"{shares_street} AND "
+                    + _any_pair(
                         d,
                         "addr_full_l",
                         "addr_full_r",
