@@ -4,6 +4,7 @@ must change nothing: the same candidate pairs, with the same weights, as the who
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,8 +21,13 @@ from taxgate.identity.prepare import (
     prepare_world_for_items,
     prepare_world_sample,
 )
-from taxgate.identity.resolve import build_linker, score_candidates
-from taxgate.identity.train import train_model
+from taxgate.identity.resolve import (
+    DECIDING_COMPARISONS,
+    build_linker,
+    gamma_readback_sql,
+    score_candidates,
+)
+from taxgate.identity.train import load_model, train_model
 from taxgate.settings import load_settings
 from taxgate.world.generate import generate_world
 from taxgate.world.io import open_world
@@ -140,3 +146,67 @@ def test_training_sample_has_the_size_asked_and_the_whole_world_counted(
     # Term frequencies come from every taxpayer, not the sample: they sum to the share of
     # taxpayers with a given name.
     assert frequencies[0][0] == pytest.approx(1.0, abs=0.01)
+
+
+def _candidates(
+    world: Path, items: pa.Table, *, readback: bool, per_chunk: int | None = None
+) -> list[tuple[object, ...]]:
+    con = connect()
+    try:
+        open_world(con, world)
+        count = prepare_items(con, items)
+        prepare_world_for_items(con)
+        backend = Backend(con, "duckdb")
+        sql = gamma_readback_sql(load_model(world)) if readback else None
+        assert (sql is not None) == readback
+        linker = build_linker(backend, world, matching_columns=not readback)
+        identity = load_settings().identity
+        if per_chunk is not None:
+            identity = dataclasses.replace(identity, items_per_chunk=per_chunk)
+        score_candidates(backend, linker, count, identity, sql)
+        return con.execute("SELECT * FROM tg_candidates ORDER BY item_id, tin").fetchall()
+    finally:
+        con.close()
+
+
+def test_levels_read_back_from_weights_are_splinks_own_levels(
+    world_and_items: tuple[Path, pa.Table],
+) -> None:
+    """Resolving without matching columns reads each deciding level back from its weight;
+    on every candidate pair it must be the level Splink computed, never NULL."""
+    world, items = world_and_items
+    direct = _candidates(world, items, readback=False)
+    read_back = _candidates(world, items, readback=True)
+    assert len(direct) > 100
+    assert read_back == direct
+    levels = {row[5 + i] for row in read_back for i in range(len(DECIDING_COMPARISONS))}
+    assert None not in levels
+
+
+def test_levels_of_equal_weight_cannot_be_read_back(world_and_items: tuple[Path, pa.Table]) -> None:
+    world, _ = world_and_items
+    model = load_model(world)
+    assert gamma_readback_sql(model) is not None
+    middle = next(c for c in model["comparisons"] if c["output_column_name"] == "middle")
+    exact, initial = [lv for lv in middle["comparison_levels"] if not lv.get("is_null_level")][:2]
+    initial["m_probability"], initial["u_probability"] = (
+        exact["m_probability"],
+        exact["u_probability"],
+    )
+    assert gamma_readback_sql(model) is None
+    # A level whose m equals its u weighs 0 bits, like a missing value.
+    initial["m_probability"] = initial["u_probability"]
+    assert gamma_readback_sql(model) is None
+
+
+def test_scoring_in_chunks_of_items_gives_the_same_candidates(
+    world_and_items: tuple[Path, pa.Table],
+) -> None:
+    world, items = world_and_items
+    whole = _candidates(world, items, readback=True)
+    chunked = _candidates(world, items, readback=True, per_chunk=150)
+    assert len(whole) > 100
+    assert [row[:2] for row in chunked] == [row[:2] for row in whole]
+    assert [round(float(str(row[2])), 9) for row in chunked] == [
+        round(float(str(row[2])), 9) for row in whole
+    ]

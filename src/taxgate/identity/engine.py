@@ -132,14 +132,19 @@ class Backend:
         self._spark.catalog.dropTempView(name)
         return self.api.register(frame, table_name=name)
 
-    def fetch(self, sdf: Any, target: str) -> None:
-        """Copy a Splink result table into DuckDB as ``target``."""
+    def fetch(self, sdf: Any, target: str, columns: list[str] | None = None) -> None:
+        """Copy a Splink result table (only ``columns``, when given) into DuckDB as
+        ``target``."""
         if self._spark is None:
+            chosen = ", ".join(columns) if columns else "*"
             self.con.execute(
-                f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {sdf.physical_name}"
+                f"CREATE OR REPLACE TABLE {target} AS SELECT {chosen} FROM {sdf.physical_name}"
             )
             return
-        arrow = pa.Table.from_pandas(sdf.as_spark_dataframe().toPandas(), preserve_index=False)
+        frame = sdf.as_spark_dataframe()
+        if columns:
+            frame = frame.select(*columns)
+        arrow = pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
         self.con.register("tg_fetched", arrow)
         self.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM tg_fetched")
         self.con.unregister("tg_fetched")
