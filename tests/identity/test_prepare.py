@@ -7,6 +7,7 @@ import csv
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import duckdb
 import pyarrow as pa
@@ -16,6 +17,7 @@ import pytest
 from taxgate.duck import connect
 from taxgate.identity.engine import Backend
 from taxgate.identity.prepare import (
+    _aggregate_in_chunks,
     prepare_items,
     prepare_world,
     prepare_world_for_items,
@@ -209,4 +211,36 @@ def test_scoring_in_chunks_of_items_gives_the_same_candidates(
     assert [row[:2] for row in chunked] == [row[:2] for row in whole]
     assert [round(float(str(row[2])), 9) for row in chunked] == [
         round(float(str(row[2])), 9) for row in whole
+    ]
+
+
+class _TightMemory:
+    """A connection whose list aggregations run out of memory in fewer than four chunks."""
+
+    def __init__(self) -> None:
+        self.real = duckdb.connect()
+        self.failed = 0
+
+    def execute(self, sql: str) -> duckdb.DuckDBPyConnection:
+        if "-- chunks=1 " in sql or "-- chunks=2 " in sql:
+            self.failed += 1
+            raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+        return self.real.execute(sql)
+
+
+def test_world_rows_are_split_further_when_memory_runs_out() -> None:
+    con = _TightMemory()
+
+    def build(chunk: int, chunks: int) -> str:
+        verb = "CREATE TABLE tg_world AS" if chunk == 0 else "INSERT INTO tg_world"
+        return f"{verb} SELECT range AS uid FROM range(100) WHERE range % {chunks} = {chunk}" + (
+            f" -- chunks={chunks} " if chunk == chunks - 1 else ""
+        )
+
+    chunks = _aggregate_in_chunks(cast(duckdb.DuckDBPyConnection, con), 10, build)
+    assert chunks == 4
+    assert con.failed == 2
+    # The failed attempts left nothing behind: every taxpayer once.
+    assert con.real.execute("SELECT count(*), count(DISTINCT uid) FROM tg_world").fetchall() == [
+        (100, 100)
     ]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+from collections.abc import Callable
 from importlib import resources
 
 import duckdb
@@ -315,14 +316,37 @@ def _index_history(con: duckdb.DuckDBPyConnection, uids: str | None) -> None:
     )
 
 
-# Taxpayers aggregated per statement: DuckDB cannot spill a list aggregation, so millions of
-# address histories at once exhaust a bounded memory limit.
-TAXPAYERS_PER_CHUNK = 1_500_000
+# Taxpayers aggregated per statement at first. DuckDB cannot spill a list aggregation, so
+# when one statement's address histories do not fit its memory limit, the statement fails
+# and the taxpayers are split in twice as many chunks (``_aggregate_in_chunks``). Fewer
+# chunks are faster: 3.85 million taxpayers took 25 s in one statement, 36 s in three,
+# within a 4 GB limit.
+TAXPAYERS_PER_CHUNK = 6_000_000
+MAX_CHUNKS = 256
+
+
+def _aggregate_in_chunks(
+    con: duckdb.DuckDBPyConnection, count: int, build: Callable[[int, int], str]
+) -> int:
+    """Create ``tg_world`` from ``build(chunk, chunks)`` statements (the first creates the
+    table, the rest insert), retrying with twice the chunks while DuckDB runs out of
+    memory. Returns the number of chunks used."""
+    chunks = max(1, -(-count // TAXPAYERS_PER_CHUNK))
+    while True:
+        con.execute("DROP TABLE IF EXISTS tg_world")
+        try:
+            for chunk in range(chunks):
+                con.execute(build(chunk, chunks))
+            return chunks
+        except duckdb.OutOfMemoryException:
+            if chunks >= MAX_CHUNKS:
+                raise
+            chunks *= 2
 
 
 def _build_world_rows(con: duckdb.DuckDBPyConnection, uids: str | None) -> None:
     """``tg_world`` for the taxpayers whose uid is in the one-column table ``uids`` (all
-    when None), aggregated in chunks of ``TAXPAYERS_PER_CHUNK``."""
+    when None), aggregated in as few chunks as memory allows."""
     people, history = "tg_people", "tg_history"
     if uids is not None:
         # Select the taxpayers once: each chunk then scans only them, not the whole world.
@@ -333,17 +357,15 @@ def _build_world_rows(con: duckdb.DuckDBPyConnection, uids: str | None) -> None:
             )
         people, history = "tg_chosen_people", "tg_chosen_history"
     count = int(con.execute(f"SELECT count(*) FROM {people}").fetchall()[0][0])
-    chunks = max(1, -(-count // TAXPAYERS_PER_CHUNK))
-    con.execute("DROP TABLE IF EXISTS tg_world")
-    for chunk in range(chunks):
+
+    def build(chunk: int, chunks: int) -> str:
         where = f"WHERE hash(uid) % {chunks} = {chunk}" if chunks > 1 else ""
         verb = "CREATE TABLE tg_world AS " if chunk == 0 else "INSERT INTO tg_world "
-        con.execute(
-            verb
-            + splink_input_sql(
-                f"(SELECT * FROM {people} {where})", f"(SELECT * FROM {history} {where})"
-            )
+        return verb + splink_input_sql(
+            f"(SELECT * FROM {people} {where})", f"(SELECT * FROM {history} {where})"
         )
+
+    _aggregate_in_chunks(con, count, build)
     if uids is not None:
         con.execute("DROP TABLE tg_chosen_people")
         con.execute("DROP TABLE tg_chosen_history")
