@@ -57,7 +57,7 @@ def world_and_items(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pa.
 def _reachable_by_one_rule(world: Path, template: dict[str, str]) -> list[dict[str, str]]:
     """Two items that only one blocking rule can pair with their taxpayer: both names
     misspelt (DOB and a ZIP on file), and a new surname without a DOB (house, street and
-    the given name's initial)."""
+    the given name)."""
     con = duckdb.connect()
     person = con.execute(
         f"""SELECT t.given_name, t.surname, t.date_of_birth::VARCHAR, a.street, a.city, a.state,
@@ -82,7 +82,7 @@ def _reachable_by_one_rule(world: Path, template: dict[str, str]) -> list[dict[s
         "zip": zip_code,
     }
     new_surname = blank | {
-        "item_id": "only-building-and-given-initial",
+        "item_id": "only-building-and-given-name",
         "given_name": given,
         "surname": "Quixby" if not surname.upper().startswith("Q") else "Zebrowski",
         "street": street,
@@ -113,7 +113,7 @@ def _scored(
 
 
 @pytest.mark.parametrize(
-    "chosen", ["the whole request", "only-dob-and-zip", "only-building-and-given-initial"]
+    "chosen", ["the whole request", "only-dob-and-zip", "only-building-and-given-name"]
 )
 def test_restricting_the_world_to_a_requests_candidates_changes_no_pair(
     world_and_items: tuple[Path, pa.Table], chosen: str

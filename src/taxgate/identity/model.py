@@ -261,8 +261,8 @@ BLOCKING_KEYS: tuple[BlockingKey, ...] = (
     # 1.28 million items on a 10 million world), growing with the world.
     BlockingKey(("name_pair", "addr_zip"), exploded="addr_zip"),
     BlockingKey(("tin",)),
-    # House number, ZIP, the street's first letter and an initial of either name, for any
-    # address on file.
+    # House number, ZIP and the street's first letter, for any address on file, with both
+    # initials or the whole given name (``prepare.py``).
     BlockingKey(("addr_block",), exploded="addr_block"),
     # Date of birth and a ZIP on file: both names misspelt or swapped.
     BlockingKey(("dob", "addr_zip"), exploded="addr_zip"),

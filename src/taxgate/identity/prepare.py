@@ -202,6 +202,15 @@ def _address_sql(
 # anywhere in the ZIP (13 million pairs for 1.28 million items on a 10 million world); the
 # street's letter cuts that tenfold and still tolerates a typo after the first letter.
 _BUILDING_KEY = "{a}.house || '|' || {a}.zip || '|' || left(split_part({a}.street, ' ', 2), 1)"
+# What ``addr_block`` adds to the building: both initials, in either order (names misspelt
+# after their first letter, or swapped), or the whole given name (a new surname). One
+# initial alone paired each item with a tenth of a large building: 4.4 million pairs for
+# the 1.28 million mixed items on a 10 million world, a third of all pairs scored.
+_BUILDING_INITIALS = (
+    "'|i:' || least(left({p}.surname_key, 1), left({p}.given, 1))"
+    " || greatest(left({p}.surname_key, 1), left({p}.given, 1))"
+)
+_BUILDING_GIVEN = "'|g:' || {p}.given"
 
 
 def _name_pair_sql(given: str, surname: str) -> str:
@@ -258,8 +267,8 @@ def splink_input_sql(people: str, addresses: str) -> str:
                a.addr_full, a.addr_street, a.addr_fuzzy, a.addr_zip,
                {_name_pair_sql("p.given", "p.surname_key")} AS name_pair,
                list_distinct(list_concat(
-                   list_transform(a.addr_hz, lambda k: k || '|' || left(p.surname_key, 1)),
-                   list_transform(a.addr_hz, lambda k: k || '|' || left(p.given, 1))
+                   list_transform(a.addr_hz, lambda k: k || {_BUILDING_INITIALS.format(p="p")}),
+                   list_transform(a.addr_hz, lambda k: k || {_BUILDING_GIVEN.format(p="p")})
                )) AS addr_block
         FROM {people} p
         LEFT JOIN arrays a USING (uid)
@@ -405,8 +414,8 @@ _WORLD_BLOCKING_VALUES: dict[str, tuple[str, ...]] = {
     "name_pair": (_name_pair_sql("l.given", "l.surname_key"),),
     "addr_zip": ("l.zip",),
     "addr_block": (
-        _BUILDING_KEY.format(a="l") + " || '|' || left(l.surname_key, 1)",
-        _BUILDING_KEY.format(a="l") + " || '|' || left(l.given, 1)",
+        _BUILDING_KEY.format(a="l") + " || " + _BUILDING_INITIALS.format(p="l"),
+        _BUILDING_KEY.format(a="l") + " || " + _BUILDING_GIVEN.format(p="l"),
     ),
 }
 _ADDRESS_BLOCKING_COLUMNS = frozenset({"addr_zip", "addr_block"})
