@@ -55,9 +55,10 @@ def world_and_items(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pa.
 
 
 def _reachable_by_one_rule(world: Path, template: dict[str, str]) -> list[dict[str, str]]:
-    """Two items that only one blocking rule can pair with their taxpayer: both names
-    misspelt (DOB and a ZIP on file), and a new surname without a DOB (house, street and
-    the given name)."""
+    """Items that only one blocking rule can pair with their taxpayer: both names misspelt
+    (DOB and a ZIP on file), a new surname without a DOB (house, street and the given name),
+    and a surname misspelt after its first letter at an address not on file (given name,
+    DOB and the surname's initial)."""
     con = duckdb.connect()
     person = con.execute(
         f"""SELECT t.given_name, t.surname, t.date_of_birth::VARCHAR, a.street, a.city, a.state,
@@ -90,7 +91,17 @@ def _reachable_by_one_rule(world: Path, template: dict[str, str]) -> list[dict[s
         "state": state,
         "zip": zip_code,
     }
-    return [both_misspelt, new_surname]
+    surname_misspelt_elsewhere = blank | {
+        "item_id": "only-given-dob-and-surname-initial",
+        "given_name": given,
+        "surname": surname[:2] + "zz" + surname[2:],
+        "date_of_birth": dob,
+        "street": "1 Unknown Rd",
+        "city": "Nowhere",
+        "state": state,
+        "zip": "00001",
+    }
+    return [both_misspelt, new_surname, surname_misspelt_elsewhere]
 
 
 def _scored(
@@ -113,7 +124,13 @@ def _scored(
 
 
 @pytest.mark.parametrize(
-    "chosen", ["the whole request", "only-dob-and-zip", "only-building-and-given-name"]
+    "chosen",
+    [
+        "the whole request",
+        "only-dob-and-zip",
+        "only-building-and-given-name",
+        "only-given-dob-and-surname-initial",
+    ],
 )
 def test_restricting_the_world_to_a_requests_candidates_changes_no_pair(
     world_and_items: tuple[Path, pa.Table], chosen: str

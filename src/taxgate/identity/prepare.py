@@ -266,6 +266,7 @@ def splink_input_sql(people: str, addresses: str) -> str:
                p.middle, p.surname, p.surname_key, p.surname_tokens, p.suffix, p.dob, p.tin,
                a.addr_full, a.addr_street, a.addr_fuzzy, a.addr_zip,
                {_name_pair_sql("p.given", "p.surname_key")} AS name_pair,
+               left(p.surname_key, 1) AS surname_initial,
                list_distinct(list_concat(
                    list_transform(a.addr_hz, lambda k: k || {_BUILDING_INITIALS.format(p="p")}),
                    list_transform(a.addr_hz, lambda k: k || {_BUILDING_GIVEN.format(p="p")})
@@ -412,6 +413,7 @@ _WORLD_BLOCKING_VALUES: dict[str, tuple[str, ...]] = {
     "dob": ("l.dob",),
     "tin": ("l.tin",),
     "name_pair": (_name_pair_sql("l.given", "l.surname_key"),),
+    "surname_initial": ("left(l.surname_key, 1)",),
     "addr_zip": ("l.zip",),
     "addr_block": (
         _BUILDING_KEY.format(a="l") + " || " + _BUILDING_INITIALS.format(p="l"),
