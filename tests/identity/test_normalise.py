@@ -1,9 +1,9 @@
 """Normalisation: what makes two spellings the same, and the bulk form that must not change it.
 
-``prepare.py`` normalises each distinct value once and splits a street line into its house
-number and street name (many lines, few names). The reference here is deliberately simple:
-the ``tg_*`` macros applied to every row, whole. Any string, however odd, must come out the
-same both ways."""
+``person_sql`` and ``address_sql`` normalise each distinct value once, and split a street
+line into its house number and street name (many lines, few names). The reference here is
+deliberately simple: the ``tg_*`` macros applied to every row, whole. Any string, however
+odd, must come out the same both ways."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taxgate.identity.normalise import install_macros
-from taxgate.identity.prepare import SURNAME_PARTICLES, _address_sql, _person_sql
+from taxgate.identity.normalise import SURNAME_PARTICLES, address_sql, install_macros, person_sql
 
 # Letters, marks and words that the macros treat specially, so that random strings hit them.
 _PIECES = st.sampled_from(
@@ -78,7 +77,7 @@ def test_names_normalised_per_distinct_value_equal_the_macros_row_by_row(
         {"id": str(i), **row, "t": "000-12-3456" if i % 2 else None} for i, row in enumerate(rows)
     ]
     con = _connection(keyed)
-    bulk = _sorted(con, _person_sql("source", "id", "g", "m", "s", "x", "d", "t"))
+    bulk = _sorted(con, person_sql("source", "id", "g", "m", "s", "x", "d", "t"))
     reference = _sorted(
         con,
         f"""
@@ -113,7 +112,7 @@ def test_addresses_normalised_by_number_and_street_name_equal_the_macros_row_by_
 ) -> None:
     keyed = [{"id": str(i), **row} for i, row in enumerate(rows)]
     con = _connection(keyed)
-    bulk = _sorted(con, _address_sql("source", "id", "street", "unit", "city", "zip", "1"))
+    bulk = _sorted(con, address_sql("source", "id", "street", "unit", "city", "zip", "1"))
     reference = _sorted(
         con,
         """
