@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 import pytest
 
 from taxgate.duck import connect
+from taxgate.errors import TaxgateError
 from taxgate.identity.engine import Backend
 from taxgate.identity.prepare import (
     _aggregate_in_chunks,
@@ -261,3 +262,16 @@ def test_world_rows_are_split_further_when_memory_runs_out() -> None:
     assert con.real.execute("SELECT count(*), count(DISTINCT uid) FROM tg_world").fetchall() == [
         (100, 100)
     ]
+
+
+def test_memory_that_never_suffices_is_a_clear_error() -> None:
+    class _NoMemory(_TightMemory):
+        def execute(self, sql: str) -> duckdb.DuckDBPyConnection:
+            if sql.startswith("DROP"):
+                return self.real.execute(sql)
+            raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+
+    with pytest.raises(TaxgateError, match=r"memory_limit under \[duckdb\]"):
+        _aggregate_in_chunks(
+            cast(duckdb.DuckDBPyConnection, _NoMemory()), 10, lambda chunk, chunks: "SELECT 1"
+        )
