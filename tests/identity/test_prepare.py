@@ -19,6 +19,7 @@ from taxgate.errors import TaxgateError
 from taxgate.identity.engine import Backend
 from taxgate.identity.prepare import (
     _aggregate_in_chunks,
+    blocking_agreement_sql,
     prepare_items,
     prepare_world,
     prepare_world_for_items,
@@ -275,3 +276,30 @@ def test_memory_that_never_suffices_is_a_clear_error() -> None:
         _aggregate_in_chunks(
             cast(duckdb.DuckDBPyConnection, _NoMemory()), 10, lambda chunk, chunks: "SELECT 1"
         )
+
+
+def test_blocking_agreement_names_exactly_the_pairs_splink_scores(
+    world_and_items: tuple[Path, pa.Table],
+) -> None:
+    """The benchmark measures blocking recall with this predicate, so it must be Splink's."""
+    world, items = world_and_items
+    con = connect()
+    try:
+        open_world(con, world)
+        prepare_items(con, items)
+        prepare_world(con)
+        agreeing = con.execute(
+            f"""SELECT i.uid, w.uid FROM tg_items i, tg_world w
+                WHERE {blocking_agreement_sql("i", "w")}"""
+        ).fetchall()
+        backend = Backend(con, "duckdb")
+        predictions = build_linker(backend, world).inference.predict(warning_mode="never")
+        scored = con.execute(
+            f"""SELECT CASE WHEN source_dataset_l = 'items' THEN uid_l ELSE uid_r END,
+                       CASE WHEN source_dataset_l = 'items' THEN uid_r ELSE uid_l END
+                FROM {predictions.physical_name}"""
+        ).fetchall()
+    finally:
+        con.close()
+    assert len(scored) > 100
+    assert set(agreeing) == set(scored)

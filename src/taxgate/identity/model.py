@@ -266,7 +266,7 @@ BLOCKING_KEYS: tuple[BlockingKey, ...] = (
     BlockingKey(("name_pair", "addr_zip"), exploded="addr_zip"),
     BlockingKey(("tin",)),
     # House number, ZIP and the street's first letter, for any address on file, with both
-    # initials or the whole given name (``prepare.py``).
+    # initials, the whole given name or the whole surname (``prepare.py``).
     BlockingKey(("addr_block",), exploded="addr_block"),
     # Date of birth and a ZIP on file: both names misspelt or swapped.
     BlockingKey(("dob", "addr_zip"), exploded="addr_zip"),

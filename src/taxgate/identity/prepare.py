@@ -62,7 +62,8 @@ def _install_nicknames(con: duckdb.DuckDBPyConnection) -> None:
 # street's letter cuts that tenfold and still tolerates a typo after the first letter.
 _BUILDING_KEY = "{a}.house || '|' || {a}.zip || '|' || left(split_part({a}.street, ' ', 2), 1)"
 # What ``addr_block`` adds to the building: both initials, in either order (names misspelt
-# after their first letter, or swapped), or the whole given name (a new surname). One
+# after their first letter, or swapped), the whole given name (a new surname) or the whole
+# surname (a nickname: BOB and ROBERT share no initial). One
 # initial alone paired each item with a tenth of a large building: 4.4 million pairs for
 # the 1.28 million mixed items on a 10 million world, a third of all pairs scored.
 _BUILDING_INITIALS = (
@@ -70,6 +71,7 @@ _BUILDING_INITIALS = (
     " || greatest(left({p}.surname_key, 1), left({p}.given, 1))"
 )
 _BUILDING_GIVEN = "'|g:' || {p}.given"
+_BUILDING_SURNAME = "'|s:' || {p}.surname_key"
 
 
 def _name_pair_sql(given: str, surname: str) -> str:
@@ -128,7 +130,8 @@ def splink_input_sql(people: str, addresses: str) -> str:
                left(p.surname_key, 1) AS surname_initial,
                list_distinct(list_concat(
                    list_transform(a.addr_hz, lambda k: k || {_BUILDING_INITIALS.format(p="p")}),
-                   list_transform(a.addr_hz, lambda k: k || {_BUILDING_GIVEN.format(p="p")})
+                   list_transform(a.addr_hz, lambda k: k || {_BUILDING_GIVEN.format(p="p")}),
+                   list_transform(a.addr_hz, lambda k: k || {_BUILDING_SURNAME.format(p="p")})
                )) AS addr_block
         FROM {people} p
         LEFT JOIN arrays a USING (uid)
@@ -261,9 +264,34 @@ def prepare_world_sample(con: duckdb.DuckDBPyConnection, size: int, seed: int) -
         f"""CREATE OR REPLACE TEMP TABLE tg_sample_uids AS
             SELECT uid FROM tg_people ORDER BY hash(uid || '{int(seed)}') LIMIT {int(size)}"""
     )
-    _index_history(con, "tg_sample_uids")
-    _build_world_rows(con, "tg_sample_uids")
+    prepare_world_of(con, "tg_sample_uids", indexed=True)
     return total
+
+
+def prepare_world_of(con: duckdb.DuckDBPyConnection, uids: str, *, indexed: bool = False) -> None:
+    """``tg_world`` and ``tg_history`` for the taxpayers in the one-column table ``uids``
+    only (a training sample, or the true taxpayers of a benchmark's items). Names are
+    indexed for the whole world first unless ``indexed``."""
+    if not indexed:
+        _index_people(con)
+    _index_history(con, uids)
+    _build_world_rows(con, uids)
+
+
+def blocking_agreement_sql(left: str, right: str) -> str:
+    """SQL that is true when some blocking rule (``model.BLOCKING_KEYS``) pairs the Splink
+    input rows ``left`` and ``right``: the pair is among the candidates Splink scores. An
+    array column agrees when the two arrays share an element, as Splink's exploding does."""
+    rules = []
+    for key in BLOCKING_KEYS:
+        parts = [
+            f"list_has_any({left}.{c}, {right}.{c})"
+            if c == key.exploded
+            else f"{left}.{c} = {right}.{c}"
+            for c in key.columns
+        ]
+        rules.append("(" + " AND ".join(parts) + ")")
+    return "coalesce(" + " OR ".join(rules) + ", false)"
 
 
 # How each blocking column reads on the world side without building a taxpayer's arrays:
@@ -280,6 +308,7 @@ _WORLD_BLOCKING_VALUES: dict[str, tuple[str, ...]] = {
     "addr_block": (
         _BUILDING_KEY.format(a="l") + " || " + _BUILDING_INITIALS.format(p="l"),
         _BUILDING_KEY.format(a="l") + " || " + _BUILDING_GIVEN.format(p="l"),
+        _BUILDING_KEY.format(a="l") + " || " + _BUILDING_SURNAME.format(p="l"),
     ),
 }
 _ADDRESS_BLOCKING_COLUMNS = frozenset({"addr_zip", "addr_block"})
