@@ -306,9 +306,9 @@ _WORLD_BLOCKING_VALUES: dict[str, tuple[str, ...]] = {
     "surname_initial": ("left(l.surname_key, 1)",),
     "addr_zip": ("l.zip",),
     "addr_block": (
-        _BUILDING_KEY.format(a="l") + " || " + _BUILDING_INITIALS.format(p="l"),
-        _BUILDING_KEY.format(a="l") + " || " + _BUILDING_GIVEN.format(p="l"),
-        _BUILDING_KEY.format(a="l") + " || " + _BUILDING_SURNAME.format(p="l"),
+        "l.building || " + _BUILDING_INITIALS.format(p="l"),
+        "l.building || " + _BUILDING_GIVEN.format(p="l"),
+        "l.building || " + _BUILDING_SURNAME.format(p="l"),
     ),
 }
 _ADDRESS_BLOCKING_COLUMNS = frozenset({"addr_zip", "addr_block"})
@@ -332,9 +332,11 @@ def _candidate_uids_sql() -> str:
                 f"{value} = k.{column}" for value, column in zip(values, key.columns, strict=True)
             )
             parts.append(f"SELECT l.uid FROM {source} l SEMI JOIN ({items}) k ON {on}")
-    # One join of the history with the people, materialised: several parts read it.
-    located = """located AS MATERIALIZED (
-        SELECT h.uid, h.house, h.street, h.zip, p.dob, p.given, p.surname_key, p.tin
+    # One join of the history with the people, materialised: several parts read it, and
+    # the building key is computed once, not once per part.
+    located = f"""located AS MATERIALIZED (
+        SELECT h.uid, h.zip, {_BUILDING_KEY.format(a="h")} AS building,
+               p.dob, p.given, p.surname_key, p.tin
         FROM tg_history h JOIN tg_people p USING (uid))"""
     return f"WITH {located} " + " UNION ".join(f"({part})" for part in parts)
 
