@@ -109,20 +109,8 @@ def _reachable_by_one_rule(world: Path, template: dict[str, str]) -> list[dict[s
 def _scored(
     world: Path, items: pa.Table, prepare: Callable[[duckdb.DuckDBPyConnection], int]
 ) -> tuple[Pairs, int]:
-    con = connect()
-    try:
-        open_world(con, world)
-        count = prepare_items(con, items)
-        prepare(con)
-        rows = int(con.execute("SELECT count(*) FROM tg_world").fetchall()[0][0])
-        backend = Backend(con, "duckdb")
-        score_candidates(backend, build_linker(backend, world), count, load_settings().identity)
-        pairs = con.execute(
-            "SELECT item_id, tin, round(match_weight, 9) FROM tg_candidates"
-        ).fetchall()
-        return {(str(i), str(t), float(w)) for i, t, w in pairs}, rows
-    finally:
-        con.close()
+    rows, world_rows = _candidates(world, items, prepare=prepare)
+    return {(str(r[0]), str(r[1]), round(float(str(r[2])), 9)) for r in rows}, world_rows
 
 
 @pytest.mark.parametrize(
@@ -170,13 +158,20 @@ def test_training_sample_has_the_size_asked_and_the_whole_world_counted(
 
 
 def _candidates(
-    world: Path, items: pa.Table, *, readback: bool, per_chunk: int | None = None
-) -> list[tuple[object, ...]]:
+    world: Path,
+    items: pa.Table,
+    *,
+    prepare: Callable[[duckdb.DuckDBPyConnection], int] = prepare_world_for_items,
+    readback: bool = False,
+    per_chunk: int | None = None,
+) -> tuple[list[tuple[object, ...]], int]:
+    """``tg_candidates`` (item, tin, weights, levels), and how many taxpayers were prepared."""
     con = connect()
     try:
         open_world(con, world)
         count = prepare_items(con, items)
-        prepare_world_for_items(con)
+        prepare(con)
+        world_rows = int(con.execute("SELECT count(*) FROM tg_world").fetchall()[0][0])
         backend = Backend(con, "duckdb")
         sql = gamma_readback_sql(load_model(world)) if readback else None
         assert (sql is not None) == readback
@@ -185,7 +180,8 @@ def _candidates(
         if per_chunk is not None:
             identity = dataclasses.replace(identity, items_per_chunk=per_chunk)
         score_candidates(backend, linker, count, identity, sql)
-        return con.execute("SELECT * FROM tg_candidates ORDER BY item_id, tin").fetchall()
+        rows = con.execute("SELECT * FROM tg_candidates ORDER BY item_id, tin").fetchall()
+        return rows, world_rows
     finally:
         con.close()
 
@@ -196,8 +192,8 @@ def test_levels_read_back_from_weights_are_splinks_own_levels(
     """Resolving without matching columns reads each deciding level back from its weight;
     on every candidate pair it must be the level Splink computed, never NULL."""
     world, items = world_and_items
-    direct = _candidates(world, items, readback=False)
-    read_back = _candidates(world, items, readback=True)
+    direct, _ = _candidates(world, items, readback=False)
+    read_back, _ = _candidates(world, items, readback=True)
     assert len(direct) > 100
     assert read_back == direct
     levels = {row[5 + i] for row in read_back for i in range(len(DECIDING_COMPARISONS))}
@@ -224,8 +220,8 @@ def test_scoring_in_chunks_of_items_gives_the_same_candidates(
     world_and_items: tuple[Path, pa.Table],
 ) -> None:
     world, items = world_and_items
-    whole = _candidates(world, items, readback=True)
-    chunked = _candidates(world, items, readback=True, per_chunk=150)
+    whole, _ = _candidates(world, items, readback=True)
+    chunked, _ = _candidates(world, items, readback=True, per_chunk=150)
     assert len(whole) > 100
     assert [row[:2] for row in chunked] == [row[:2] for row in whole]
     assert [round(float(str(row[2])), 9) for row in chunked] == [

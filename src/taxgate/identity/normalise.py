@@ -225,9 +225,6 @@ def address_sql(
     unit_tail = f"' (#|{unit_words})( |$).*$'"
     unit_text = f"' (#|{unit_words}) (.*)$'"
 
-    def forms(raw: str, columns: str) -> str:
-        return f"(SELECT {raw}, {columns} FROM (SELECT DISTINCT {raw} FROM src))"
-
     named_streets = f"""(
         SELECT name, c IS NULL AS bare,
                array_to_string(list_transform(
@@ -266,6 +263,7 @@ def address_sql(
                coalesce(tg_unit(s.u), s.line_unit) AS unit,
                tg_name(s.t) AS city, zips.zip, s.recency
         FROM streets s
-        LEFT JOIN {forms("z", "tg_zip(z) AS zip")} zips ON s.z IS NOT DISTINCT FROM zips.z
+        LEFT JOIN (SELECT z, tg_zip(z) AS zip FROM (SELECT DISTINCT z FROM src)) zips
+          ON s.z IS NOT DISTINCT FROM zips.z
         WHERE s.street IS NOT NULL OR zips.zip IS NOT NULL
     """
