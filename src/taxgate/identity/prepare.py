@@ -264,18 +264,19 @@ def prepare_world_sample(con: duckdb.DuckDBPyConnection, size: int, seed: int) -
         f"""CREATE OR REPLACE TEMP TABLE tg_sample_uids AS
             SELECT uid FROM tg_people ORDER BY hash(uid || '{int(seed)}') LIMIT {int(size)}"""
     )
-    prepare_world_of(con, "tg_sample_uids", indexed=True)
+    _index_history(con, "tg_sample_uids")
+    _build_world_rows(con, "tg_sample_uids")
     return total
 
 
-def prepare_world_of(con: duckdb.DuckDBPyConnection, uids: str, *, indexed: bool = False) -> None:
+def prepare_world_of(con: duckdb.DuckDBPyConnection, uids: str) -> int:
     """``tg_world`` and ``tg_history`` for the taxpayers in the one-column table ``uids``
-    only (a training sample, or the true taxpayers of a benchmark's items). Names are
-    indexed for the whole world first unless ``indexed``."""
-    if not indexed:
-        _index_people(con)
+    only (such as the true taxpayers of a benchmark's items), with names and term
+    frequencies over the whole world. Returns the number of taxpayers."""
+    total = _index_people(con)
     _index_history(con, uids)
     _build_world_rows(con, uids)
+    return total
 
 
 def blocking_agreement_sql(left: str, right: str) -> str:

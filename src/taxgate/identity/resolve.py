@@ -303,18 +303,18 @@ def resolve_items(
     con.execute("SET enable_progress_bar = false")
     try:
         open_world(con, world)
-        load_model(world)  # fail fast, before the expensive preparation
+        model = load_model(world)  # fail fast, before the expensive preparation
         count = prepare_items(con, items, source=source)
         say("preparing the world")
         prepare_world_for_items(con)
         say(f"scoring {count} items")
         backend = Backend(con, chosen_engine)
-        readback = gamma_readback_sql(load_model(world))
+        readback = gamma_readback_sql(model)
         linker = build_linker(backend, world, matching_columns=readback is None)
         pairs = score_candidates(backend, linker, count, chosen, readback)
         if stats is not None:
             stats["candidate_pairs"] = pairs
         say("deciding")
-        return decide(con, chosen, load_model(world))
+        return decide(con, chosen, model)
     finally:
         con.close()
