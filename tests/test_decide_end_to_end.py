@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from taxgate.duck import connect
+from taxgate.identity import MODEL_FILE, model_is_current
 from taxgate.ledger import Ledger
 from taxgate.world.generate import generate_world
 from taxgate.world.io import open_world
@@ -180,3 +182,33 @@ def test_unusable_input_writes_nothing(scenario: tuple[Path, Path], tmp_path: Pa
     assert "request.toml" in done.stderr
     assert not store.exists(), "nothing may be written to the ledger for unusable input"
     assert not (tmp_path / "out" / "decisions.csv").exists()
+
+
+def test_a_world_replaced_in_place_is_decided_with_a_model_of_its_own(tmp_path: Path) -> None:
+    """The model beside a world holds that world's prior and u; after the world's tables are
+    replaced, deciding on the old one would quietly weigh evidence by other people's names."""
+    world, other = tmp_path / "world", tmp_path / "other"
+    generate_world(world, taxpayers=600, seed=3)
+    generate_world(other, taxpayers=800, seed=4)
+    generate_request(world, tmp_path / "first", kind="mixed", size=40, seed=3)
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    keys = tmp_path / "keys"
+    first = run_decide(
+        *decide_args(world, tmp_path / "first" / "request.toml", tmp_path / "o1", store, keys)
+    )
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert model_is_current(world)
+
+    for table in ("taxpayers.parquet", "addresses.parquet"):
+        shutil.copyfile(other / table, world / table)
+    assert not model_is_current(world)
+    generate_request(world, tmp_path / "second", kind="mixed", size=40, seed=4)
+    second = run_decide(
+        *decide_args(world, tmp_path / "second" / "request.toml", tmp_path / "o2", store, keys)
+    )
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert model_is_current(world)
+
+    # Generating a world again in the same place takes the old model away with the tables.
+    generate_world(world, taxpayers=300, seed=5)
+    assert not (world / MODEL_FILE).exists()

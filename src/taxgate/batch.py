@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from taxgate.duck import connect
-from taxgate.identity import model_path, resolve_items, train_model
+from taxgate.identity import model_is_current, resolve_items, train_model
 from taxgate.intake.agencies import AgencyRegistry, canonical_basis
 from taxgate.law import AgencyFacts, LawDecisions, RequestFacts
 from taxgate.ledger import TreeHead
@@ -78,8 +78,8 @@ def identify(
     sufficient = pc.equal(pc.list_value_length(items["reasons"]), 0)
     raw = items.select(list(ITEM_COLUMNS)).filter(sufficient)
     if raw.num_rows:
-        if not model_path(world).is_file():
-            progress("identity", "no trained model beside the world: training one (once)")
+        if not model_is_current(world):
+            progress("identity", "no model trained on this world as it is now: training one")
             train_model(world, identity=settings.identity)
         found = resolve_items(world, raw, identity=settings.identity, engine=engine)
     else:

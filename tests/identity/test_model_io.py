@@ -1,15 +1,19 @@
-"""The trained model is saved beside the world and reused as is."""
+"""The trained model is saved beside the world and reused as is, while it still fits."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from taxgate.errors import InputError
-from taxgate.identity import model_path, resolve_items
+from taxgate.files import write_atomically
+from taxgate.identity import model_is_current, model_path, resolve_items, saved, train_model
 from taxgate.identity.explain import explain_item
 from taxgate.identity.model import blocking_rules, for_engine
 
@@ -103,3 +107,77 @@ def test_a_model_saved_with_other_blocking_rules_blocks_on_todays(trained_world:
         ]
 
     assert trained(adapted) == trained(saved)
+
+
+def _copy(world: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "world"
+    shutil.copytree(world, copy)
+    return copy
+
+
+def test_a_copied_world_keeps_its_model(trained_world: World, tmp_path: Path) -> None:
+    world, people = trained_world
+    copy = _copy(world, tmp_path)
+    assert model_is_current(copy)
+    items = items_table(_items(world, people))
+    assert resolve_items(copy, items).equals(resolve_items(world, items))
+
+
+def test_a_world_changed_in_place_is_not_resolved_with_the_old_model(
+    trained_world: World, tmp_path: Path
+) -> None:
+    """A world regenerated or amended in place: its old model's prior and u came from other
+    people, so it must be retrained before it decides anything."""
+    world, people = trained_world
+    copy = _copy(world, tmp_path)
+    taxpayers = pq.read_table(copy / "taxpayers.parquet")
+    newcomer = dict.fromkeys(taxpayers.column_names, "")
+    newcomer.update(tin="000199999", tin_type="SSN", given_name="Ada", surname="Newcomb")
+    pq.write_table(
+        pa.concat_tables([taxpayers, pa.Table.from_pylist([newcomer], taxpayers.schema)]),
+        copy / "taxpayers.parquet",
+    )
+    assert not model_is_current(copy)
+    items = items_table(_items(world, people))
+    with pytest.raises(InputError, match="another version of this world"):
+        resolve_items(copy, items)
+    train_model(copy)
+    assert model_is_current(copy)
+    assert resolve_items(copy, items).num_rows == items.num_rows
+
+
+def test_a_model_saved_by_another_taxgate_is_not_used(trained_world: World, tmp_path: Path) -> None:
+    """Saved before models carried their provenance, or by comparisons that have changed
+    since: its levels may no longer mean what they say."""
+    world, people = trained_world
+    copy = _copy(world, tmp_path)
+    model = json.loads((copy / saved.MODEL_FILE).read_text("utf-8"))
+    assert model.pop(saved.PROVENANCE)["comparisons"] == saved.comparisons_fingerprint()
+    (copy / saved.MODEL_FILE).write_text(json.dumps(model), "utf-8")
+    assert not model_is_current(copy)
+    with pytest.raises(InputError, match="another version of taxgate"):
+        resolve_items(copy, items_table(_items(world, people)))
+
+
+def test_a_read_only_world_keeps_its_model_in_the_cache(
+    trained_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world, people = trained_world
+    copy = _copy(world, tmp_path)
+    (copy / saved.MODEL_FILE).unlink()
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(saved.CACHE_ENV, str(cache))
+
+    def read_only_world(path: Path, data: bytes, *, mode: int) -> None:
+        if path.parent == copy:  # as on a read-only mount, whoever the user is
+            raise PermissionError(13, "Read-only file system", str(path))
+        write_atomically(path, data, mode=mode)
+
+    monkeypatch.setattr(saved, "write_atomically", read_only_world)
+    written = train_model(copy)
+    assert written.parent == cache
+    assert not (copy / saved.MODEL_FILE).exists()
+    assert model_path(copy) == written
+    assert model_is_current(copy)
+    items = items_table(_items(world, people))
+    assert resolve_items(copy, items).equals(resolve_items(world, items))

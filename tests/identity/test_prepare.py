@@ -31,7 +31,8 @@ from taxgate.identity.resolve import (
     gamma_readback_sql,
     score_candidates,
 )
-from taxgate.identity.train import load_model, train_model
+from taxgate.identity.saved import load_model
+from taxgate.identity.train import train_model
 from taxgate.settings import load_settings
 from taxgate.world.generate import generate_world
 from taxgate.world.io import open_world

@@ -1,7 +1,8 @@
 """Identity resolution: link request items to the taxpayer master file, and refuse to guess.
 
 Public API:
-- ``train_model(world)`` trains on the world itself and saves ``identity-model.json`` beside it;
+- ``train_model(world)`` trains on the world itself and saves ``identity-model.json`` beside it
+  (``model_is_current(world)``: one exists for the world as it is now);
 - ``resolve_items(world, items)`` returns one row per item (``RESULT_SCHEMA``);
 - ``explain_item(world, items, item_id)`` gives per-comparison match weights.
 """
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 from taxgate.identity.explain import explain_item
 from taxgate.identity.resolve import AMBIGUOUS, MATCHED, NONE, RESULT_SCHEMA, resolve_items
-from taxgate.identity.train import MODEL_FILE, model_path, train_model
+from taxgate.identity.saved import MODEL_FILE, model_is_current, model_path
+from taxgate.identity.train import train_model
 
 __all__ = [
     "AMBIGUOUS",
@@ -19,6 +21,7 @@ __all__ = [
     "NONE",
     "RESULT_SCHEMA",
     "explain_item",
+    "model_is_current",
     "model_path",
     "resolve_items",
     "train_model",

@@ -18,7 +18,7 @@ from taxgate.errors import InputError
 from taxgate.identity.engine import Backend
 from taxgate.identity.prepare import prepare_items, prepare_world_for_items
 from taxgate.identity.resolve import build_linker
-from taxgate.identity.train import load_model
+from taxgate.identity.saved import load_model
 from taxgate.world.io import open_world
 
 EXPLANATION_SCHEMA = pa.schema(

@@ -31,7 +31,8 @@ from taxgate.duck import connect
 from taxgate.identity.engine import Backend, check_engine
 from taxgate.identity.model import CONTRADICTING_DOB, IDENTIFYING_LEVELS, for_engine
 from taxgate.identity.prepare import prepare_items, prepare_world_for_items
-from taxgate.identity.train import load_model, register_term_frequencies
+from taxgate.identity.saved import load_model
+from taxgate.identity.train import register_term_frequencies
 from taxgate.settings import IdentitySettings, load_settings
 from taxgate.world.io import open_world
 

@@ -1,4 +1,5 @@
-"""Training on the world itself, saved beside the world, reloaded without retraining.
+"""Training on the world itself, saved beside the world (``saved.py``), reloaded without
+retraining.
 
 A master file has no duplicates, so EM needs pairs that contain matches. We draw a sample of
 the world and an "echo" of part of that sample: the same taxpayers as a requester might
@@ -16,7 +17,6 @@ Perturbations are hash-based, so training is deterministic for a given world and
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -27,24 +27,18 @@ from splink import Linker, block_on
 
 from taxgate.duck import connect
 from taxgate.errors import InputError
-from taxgate.files import SHARED, write_atomically
 from taxgate.identity.engine import Backend, Engine, check_engine
 from taxgate.identity.model import for_engine
 from taxgate.identity.model import settings as model_settings
 from taxgate.identity.prepare import prepare_world_sample, splink_input_sql
+from taxgate.identity.saved import save_model
 from taxgate.settings import IdentitySettings, load_settings
 from taxgate.world.io import open_world
-
-MODEL_FILE = "identity-model.json"
 
 # Smallest m any non-null comparison level may have (see floor_m_probabilities).
 M_FLOOR = 0.001
 
 Progress = Callable[[str], None]
-
-
-def model_path(world: Path) -> Path:
-    return world / MODEL_FILE
 
 
 def _chance(seed: int, key: str) -> str:
@@ -226,26 +220,8 @@ def train_model(
         model["probability_two_random_records_match"] = min(
             0.5, chosen.expected_match_share / total
         )
-        target = model_path(world)
-        # Whole or not at all: a half-written model would fail every later resolve.
-        write_atomically(target, json.dumps(model, indent=2).encode("utf-8"), mode=SHARED)
+        target = save_model(world, model)
         say(f"model written to {target}")
         return target
     finally:
         con.close()
-
-
-def load_model(world: Path) -> dict[str, Any]:
-    """The saved model for ``world``, or an error telling the user to train first."""
-    path = model_path(world)
-    if not path.is_file():
-        raise InputError(
-            path, "no trained identity model", hint=f"run: taxgate identity train --world {world}"
-        )
-    try:
-        loaded: dict[str, Any] = json.loads(path.read_text("utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            path, f"not valid JSON: {exc.msg}", hint="retrain with taxgate identity train"
-        ) from exc
-    return loaded

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from taxgate.errors import TaxgateError
-from taxgate.identity import explain_item, model_path
+from taxgate.identity import explain_item, model_is_current
 from taxgate.intake import load_request
 from taxgate.ledger import Ledger
 from taxgate.model import ITEM_COLUMNS, IntakeBatch
@@ -119,10 +119,10 @@ def open_case(
     chosen_world = world or _existing(record.world, "world", batch, "--world")
     chosen_manifest = manifest or _existing(record.manifest, "manifest", batch, "--manifest")
     orders = _existing(record.orders, "orders folder", batch) if record.orders else None
-    if not model_path(chosen_world).is_file():
+    if not model_is_current(chosen_world):
         raise TaxgateError(
-            f"{chosen_world} has no trained identity model: it is not the world batch {batch} "
-            "was decided against; pass --world"
+            f"{chosen_world} has no identity model trained on it as it is now: it is not (or no "
+            f"longer) the world batch {batch} was decided against; pass --world"
         )
     request = load_request(chosen_manifest, agencies=agencies, settings=settings or load_settings())
     if request.manifest.id != record.request:

@@ -91,9 +91,12 @@ ADDRESS_SCHEMA: Final = pa.schema(
 HOUSEHOLD_SCHEMA: Final = pa.schema(
     [("tin", pa.string()), ("household", pa.int64()), ("role", pa.string())]
 )
+# The identity model trained on a world is saved beside it (identity/saved.py); a world
+# generated again in place makes it stale, so it goes with the old tables.
+_STALE_MODEL: Final = "identity-model.json"
 _OWN_FILES: Final = frozenset(
     f"{name}.{fmt}" for name in (*WORLD_TABLES, "households") for fmt in ("parquet", "csv")
-) | {"world.json"}
+) | {"world.json", _STALE_MODEL}
 
 Format = Literal["parquet", "csv"]
 Progress = Callable[[int, int], None]
@@ -177,6 +180,7 @@ def generate_world(
         for stale in out.glob(f"{name}.*"):
             stale.unlink()  # a table in the other format would shadow the new one
         partial[name].replace(out / f"{name}.{fmt}")
+    (out / _STALE_MODEL).unlink(missing_ok=True)
     summary = WorldSummary(
         out=out,
         format=fmt,
