@@ -181,3 +181,42 @@ def test_a_read_only_world_keeps_its_model_in_the_cache(
     assert model_is_current(copy)
     items = items_table(_items(world, people))
     assert resolve_items(copy, items).equals(resolve_items(world, items))
+
+
+def test_a_world_without_dates_of_birth_trains_and_releases_only_with_a_tin(
+    tmp_path: Path,
+) -> None:
+    """contracts.md §1 lets date_of_birth be empty, even everywhere: the first EM pass then
+    blocks on the TIN instead, and the release gate still needs a TIN to agree."""
+    people = build_world(tmp_path, fillers=300)
+    taxpayers = pq.read_table(tmp_path / "taxpayers.parquet")
+    index = taxpayers.column_names.index("date_of_birth")
+    empty = pa.array([""] * taxpayers.num_rows, pa.string())
+    pq.write_table(
+        taxpayers.set_column(index, "date_of_birth", empty), tmp_path / "taxpayers.parquet"
+    )
+    train_model(tmp_path)
+    tin = "000100007"
+    person = people[tin]
+    item = {
+        "given_name": person["given_name"],
+        "surname": person["surname"],
+        **home_of(tmp_path, tin),
+    }
+    found = resolve_items(
+        tmp_path,
+        items_table([{**item, "item_id": "with-tin", "tin": tin}, {**item, "item_id": "no-tin"}]),
+    ).to_pylist()
+    outcome = {row["item_id"]: (row["outcome"], row["tin"]) for row in found}
+    assert outcome["with-tin"] == ("matched", tin)
+    assert outcome["no-tin"][0] != "matched"
+
+
+def test_a_world_too_small_to_learn_from_is_refused(tmp_path: Path) -> None:
+    """Sixteen taxpayers: each EM pass would see fewer than ten pairs, and a model trained on
+    nothing would decide on Splink's starting values."""
+    people = list(build_world(tmp_path, fillers=16).values())[:16]
+    pq.write_table(pa.Table.from_pylist(people), tmp_path / "taxpayers.parquet")
+    with pytest.raises(InputError, match="too few taxpayers"):
+        train_model(tmp_path)
+    assert not model_is_current(tmp_path)

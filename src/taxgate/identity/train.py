@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import duckdb
 from splink import Linker, block_on
@@ -165,6 +165,43 @@ def register_term_frequencies(linker: Linker, backend: Backend) -> None:
         linker.table_management.register_term_frequency_lookup(lookup, column)
 
 
+# Each EM pass trains every comparison but the ones it blocks on: the first trains names and
+# address on pairs that share a date of birth (or, in a world that records none, a TIN); the
+# second trains DOB, TIN and suffix on pairs that share a name. A pass with fewer pairs than
+# this is skipped, and its comparisons keep what the other pass learnt.
+EM_PASSES: Final = ((("dob",), ("tin",)), (("given", "surname_key"),))
+MIN_EM_PAIRS: Final = 10
+
+
+def _training_pairs(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...]) -> int:
+    on = " AND ".join(f"w.{column} = e.{column}" for column in columns)
+    query = f"SELECT count(*) FROM tg_train_world w JOIN tg_echo e ON {on}"
+    return int(con.execute(query).fetchall()[0][0])
+
+
+def _estimate_m(con: duckdb.DuckDBPyConnection, linker: Linker, world: Path, say: Progress) -> None:
+    trained = 0
+    for alternatives in EM_PASSES:
+        counts = {columns: _training_pairs(con, columns) for columns in alternatives}
+        usable = [columns for columns in alternatives if counts[columns] >= MIN_EM_PAIRS]
+        if not usable:
+            say(f"skipping EM blocked on {' or '.join(map('+'.join, alternatives))}: too few pairs")
+            continue
+        columns = usable[0]
+        say(f"estimating m by EM (blocked on {'+'.join(columns)}, {counts[columns]:,} pairs)")
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on(*columns), record_sample_proportion=1.0
+        )
+        trained += 1
+    if not trained:
+        raise InputError(
+            world,
+            "too few taxpayers share a date of birth, TIN or name with their own echo to train "
+            "the identity model",
+            hint="generate a larger world",
+        )
+
+
 def train_model(
     world: Path,
     *,
@@ -205,14 +242,7 @@ def train_model(
         linker.training.estimate_u_using_random_sampling(
             max_pairs=chosen.u_max_pairs, seed=chosen.seed
         )
-        say("estimating m by EM (blocked on date of birth)")
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on("dob"), record_sample_proportion=1.0
-        )
-        say("estimating m by EM (blocked on name)")
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on("given", "surname_key"), record_sample_proportion=1.0
-        )
+        _estimate_m(con, linker, world, say)
         # The saved model is always spelt for DuckDB; for_engine re-spells it on loading.
         model = for_engine(
             floor_m_probabilities(linker.misc.save_model_to_json(), M_FLOOR), "duckdb"
