@@ -212,3 +212,21 @@ def test_a_world_replaced_in_place_is_decided_with_a_model_of_its_own(tmp_path: 
     # Generating a world again in the same place takes the old model away with the tables.
     generate_world(world, taxpayers=300, seed=5)
     assert not (world / MODEL_FILE).exists()
+
+
+@pytest.mark.parametrize("key", ["missing.pub", "not-a-key.pub"])
+def test_an_unreadable_recipient_key_records_no_disclosure(
+    scenario: tuple[Path, Path], tmp_path: Path, key: str
+) -> None:
+    """The sealed copy is the disclosure: if its key cannot be read, the ledger must not have
+    recorded a release (the per-taxpayer accounting would list one that never happened)."""
+    world, manifest = scenario
+    (tmp_path / "not-a-key.pub").write_text("-----BEGIN PUBLIC KEY-----\nnope\n", "utf-8")
+    store = tmp_path / "store.db"
+    args = decide_args(world, manifest, tmp_path / "out", f"sqlite:///{store}", tmp_path / "k")
+    done = run_decide(*args, "--recipient-key", str(tmp_path / key))
+    assert done.returncode != 0
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert key in done.stderr
+    assert not store.exists(), "nothing may be written to the ledger for an unusable key"
+    assert not (tmp_path / "out" / "decisions.csv").exists()

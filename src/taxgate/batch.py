@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from taxgate.duck import connect
 from taxgate.identity import model_is_current, resolve_items, train_model
@@ -31,7 +32,6 @@ from taxgate.law import AgencyFacts, LawDecisions, RequestFacts
 from taxgate.ledger import TreeHead
 from taxgate.model import ITEM_COLUMNS, IntakeBatch, Manifest
 from taxgate.release import SealHeader, build_response, last_known_addresses, seal
-from taxgate.release.keys import load_recipient_public_key
 from taxgate.release.response import write_csv
 from taxgate.settings import Settings
 from taxgate.world.io import open_world, protected_sql
@@ -248,7 +248,7 @@ class BatchFiles:
         self,
         batch: IntakeBatch,
         response: pa.Table,
-        recipient_key: Path,
+        recipient_key: X25519PublicKey,
         signing_key: Ed25519PrivateKey,
     ) -> None:
         """The recipient's sealed copy: the provided rows only, bound to purpose and officers."""
@@ -272,7 +272,7 @@ class BatchFiles:
         seal(
             provided,
             header,
-            load_recipient_public_key(recipient_key),
+            recipient_key,
             signing_key,
             self.staging / "release.sealed",
         )

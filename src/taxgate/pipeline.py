@@ -33,6 +33,7 @@ from taxgate.intake.agencies import AgencyRegistry
 from taxgate.law import LawEngine, load_orders
 from taxgate.ledger import Ledger
 from taxgate.ledger.record import batch_entries, check_replay
+from taxgate.release.keys import load_recipient_public_key
 from taxgate.settings import Settings, load_settings
 
 Progress = Callable[[str, str], None]
@@ -84,6 +85,11 @@ def decide(manifest: Path, options: DecideOptions, progress: Progress = _quiet) 
     registry = AgencyRegistry.load(options.agencies)
     agencies = agency_facts(registry)
     engine = LawEngine(orders=load_orders(options.orders, agencies), agencies=agencies)
+    # A key that cannot be read must stop the run here: once the ledger has recorded the
+    # release, the accounting would list disclosures that never left the agency.
+    recipient = (
+        None if options.recipient_key is None else load_recipient_public_key(options.recipient_key)
+    )
 
     progress("intake", f"loading {manifest}")
     batch = load_request(manifest, agencies=options.agencies, settings=settings)
@@ -112,8 +118,8 @@ def decide(manifest: Path, options: DecideOptions, progress: Progress = _quiet) 
             ledger, files, batch, decisions, response, released_fields(batch.manifest), law, options
         )
         head = ledger.append_batch(entries)
-        if options.recipient_key is not None:
-            files.seal(batch, response, options.recipient_key, ledger.keys.signing_key)
+        if recipient is not None:
+            files.seal(batch, response, recipient, ledger.keys.signing_key)
     lap("ledger")
 
     summary = summary_document(files.batch_id, batch, decisions, law, head, seconds)
