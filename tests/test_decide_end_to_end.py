@@ -21,6 +21,7 @@ import pytest
 from taxgate.duck import connect
 from taxgate.identity import MODEL_FILE, model_is_current
 from taxgate.ledger import Ledger
+from taxgate.review.queue import batches
 from taxgate.world.generate import generate_world
 from taxgate.world.io import open_world
 from taxgate.world.request import generate_request
@@ -230,3 +231,50 @@ def test_an_unreadable_recipient_key_records_no_disclosure(
     assert key in done.stderr
     assert not store.exists(), "nothing may be written to the ledger for an unusable key"
     assert not (tmp_path / "out" / "decisions.csv").exists()
+
+
+def test_a_batch_decided_with_relative_paths_is_found_from_anywhere(
+    scenario: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Review and what-if reopen the world, request and orders a batch recorded; a path
+    relative to wherever decide happened to run would be lost from any other folder."""
+    world, manifest = scenario
+    shutil.copytree(world, tmp_path / "w")
+    shutil.copytree(manifest.parent, tmp_path / "r")
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "taxgate",
+            "decide",
+            "r/request.toml",
+            "--world",
+            "w",
+            *("--as-of", AS_OF, "--out", "out", "--store", store, "--keys", "keys"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    with Ledger.open(store, tmp_path / "keys") as ledger:
+        (record,) = batches(ledger).values()
+    assert record.world == tmp_path / "w"
+    assert record.manifest == tmp_path / "r" / "request.toml"
+
+
+def test_an_output_folder_that_is_a_file_is_refused(
+    scenario: tuple[Path, Path], tmp_path: Path
+) -> None:
+    world, manifest = scenario
+    (tmp_path / "taken").write_text("not a folder", "utf-8")
+    store = tmp_path / "store.db"
+    done = run_decide(
+        *decide_args(world, manifest, tmp_path / "taken", f"sqlite:///{store}", tmp_path / "k")
+    )
+    assert done.returncode != 0
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "taken" in done.stderr and "not a directory" in done.stderr
+    assert not store.exists()

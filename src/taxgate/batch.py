@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from taxgate.duck import connect
+from taxgate.errors import InputError
 from taxgate.identity import model_is_current, resolve_items, train_model
 from taxgate.intake.agencies import AgencyRegistry, canonical_basis
 from taxgate.law import AgencyFacts, LawDecisions, RequestFacts
@@ -219,9 +220,12 @@ class BatchFiles:
     ) -> BatchFiles:
         batch_id = f"{manifest.id}@{as_of.isoformat()}"
         staging = out / f".staging-{_safe(batch_id)}"
-        if staging.exists():
-            shutil.rmtree(staging)  # left by a crash: it was never published
-        staging.mkdir(parents=True)
+        try:
+            if staging.exists():
+                shutil.rmtree(staging)  # left by a crash: it was never published
+            staging.mkdir(parents=True)
+        except OSError as exc:
+            raise InputError(out, f"cannot write there: {exc.strerror}") from exc
         files = cls(
             out=out,
             batch_id=batch_id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from taxgate.batch import (
     request_facts,
     summary_document,
 )
+from taxgate.errors import InputError
 from taxgate.intake import load_request
 from taxgate.intake.agencies import AgencyRegistry
 from taxgate.law import LawEngine, load_orders
@@ -81,7 +82,17 @@ def decide(manifest: Path, options: DecideOptions, progress: Progress = _quiet) 
         seconds[stage] = round(now - clock, 3)
         clock = now
 
-    # Every input is read and checked before anything is written anywhere.
+    # Every input is read and checked before anything is written anywhere. Paths are recorded
+    # in the ledger as absolute ones, so that review and what-if find them from anywhere.
+    manifest = manifest.resolve()
+    options = replace(
+        options,
+        world=options.world.resolve(),
+        orders=options.orders.resolve() if options.orders else None,
+        out=options.out.resolve(),
+    )
+    if options.out.exists() and not options.out.is_dir():
+        raise InputError(options.out, "exists and is not a directory", hint="choose another --out")
     registry = AgencyRegistry.load(options.agencies)
     agencies = agency_facts(registry)
     engine = LawEngine(orders=load_orders(options.orders, agencies), agencies=agencies)

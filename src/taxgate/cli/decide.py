@@ -66,7 +66,6 @@ def decide_command(
     )
     if not world.is_dir():
         raise TaxgateError(f"{world}: no such world folder")
-    out.mkdir(parents=True, exist_ok=True)
     with console.status("deciding") as status:
         result = decide(
             manifest,
