@@ -61,10 +61,12 @@ def other_keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
 
 
 def released_rows() -> pa.Table:
+    """Provided rows as the decide pipeline hands them to ``seal`` (A-2: released, but no
+    address on file)."""
     return pa.table(
         {
             "item_id": ["A-1", "A-2", "A-3"],
-            "status": ["provided", "not-provided", "provided"],
+            "status": ["provided", "provided", "provided"],
             "street": ["12 Elm St", "", "4 Rue Café"],
             "unit": ["Apt 2", "", ""],
             "city": ["Springfield", "", "Boston"],
@@ -72,6 +74,11 @@ def released_rows() -> pa.Table:
             "zip": ["62701", "", "02108"],
         }
     )
+
+
+def sealed_payload() -> pa.Table:
+    """What a recipient opens from ``released_rows()``: item_id and the declared fields."""
+    return released_rows().drop_columns(["status"])
 
 
 def header(expires: date = EXPIRES) -> SealHeader:

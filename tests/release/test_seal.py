@@ -18,6 +18,7 @@ from taxgate.release import (
     CIPHER_SUITE,
     ExpiredError,
     NotSealedError,
+    NotYetValidError,
     SealError,
     SealHeader,
     TamperedError,
@@ -29,7 +30,7 @@ from taxgate.release import (
 )
 from taxgate.release.keys import key_id
 
-from .conftest import BEFORE_EXPIRY, EXPIRES, Keys, header, released_rows
+from .conftest import BEFORE_EXPIRY, EXPIRES, Keys, header, released_rows, sealed_payload
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def test_round_trip_gives_back_the_rows_and_the_header(keys: Keys, tmp_path: Pat
         released_rows(), header(), keys.recipient.public_key(), keys.discloser, out
     )
     opened, rows = open_sealed(out, keys.recipient, keys.discloser_public, BEFORE_EXPIRY)
-    assert rows.equals(released_rows())
+    assert rows.equals(sealed_payload())
     assert rows.column("zip").to_pylist() == ["62701", "", "02108"]  # leading zero kept
     assert opened == sealed_header
     assert opened.row_count == 3 and opened.cipher_suite == CIPHER_SUITE
@@ -160,6 +161,17 @@ def test_usable_through_the_expiry_date_refused_after(
     assert rows.num_rows == 3
     with pytest.raises(ExpiredError, match="expired on 2026-01-31 \\(today is 2026-02-01\\)"):
         open_bytes(sealed, tmp_path / "r.sealed", keys, today=EXPIRES + timedelta(days=1))
+
+
+def test_a_date_before_creation_is_refused_so_expiry_cannot_be_dodged(
+    sealed: bytes, keys: Keys, tmp_path: Path
+) -> None:
+    # created 2025-11-30T12:00:00Z; the day before is still that instant somewhere on earth.
+    _, rows = open_bytes(sealed, tmp_path / "r.sealed", keys, today=date(2025, 11, 29))
+    assert rows.num_rows == 3
+    for backdated in (date(2025, 11, 28), date(2020, 1, 1)):
+        with pytest.raises(NotYetValidError, match="before it was created"):
+            open_bytes(sealed, tmp_path / "r.sealed", keys, today=backdated)
 
 
 def test_signature_is_checked_before_expiry(sealed: bytes, keys: Keys, tmp_path: Path) -> None:

@@ -19,6 +19,8 @@ import pyarrow.csv as pacsv
 import typer
 
 from taxgate.errors import InputError
+from taxgate.intake.agencies import I1, I2, AgencyRegistry, canonical_basis
+from taxgate.model import PURPOSES
 from taxgate.release.header import SealHeader
 from taxgate.release.keys import (
     default_signing_key,
@@ -30,6 +32,7 @@ from taxgate.release.keys import (
     load_recipient_public_key,
     load_signing_key,
 )
+from taxgate.release.payload import RELEASABLE_FIELDS, unknown_fields
 from taxgate.release.response import ADDRESS_FIELDS
 from taxgate.release.response import write_csv as write_csv_atomically
 from taxgate.release.seal import open_sealed, read_header, seal
@@ -152,6 +155,10 @@ def seal_command(
             help="The discloser's Ed25519 private key (default: the ledger's signing key).",
         ),
     ] = None,
+    agencies: Annotated[
+        Path | None,
+        typer.Option("--agencies", help="Agency registry replacing the default."),
+    ] = None,
 ) -> None:
     """Encrypt ROWS to the recipient agency and sign them (for operations and testing; the
     `decide` pipeline seals its own releases).
@@ -160,6 +167,15 @@ def seal_command(
     --batch B1 --request ICE-2025-0806 --recipient ICE --purpose criminal --basis 6103(i)(2)
     --authority "8 U.S.C. 1253(a)(1)" --officer "A. Agent" --expires 2026-03-31`
     """
+    registry = AgencyRegistry.load(agencies)
+    recipient, basis = _known_recipient(registry, recipient), _known_basis(basis)
+    if purpose not in PURPOSES:
+        raise InputError("--purpose", f"{purpose!r} is not a purpose", hint=_one_of(PURPOSES))
+    unknown = unknown_fields(fields or [])
+    if unknown:
+        raise InputError(
+            "--field", f"{unknown[0]!r} cannot be released", hint=_one_of(RELEASABLE_FIELDS)
+        )
     table = _read_rows(rows)
     until = _parse_date(expires, "--expires") if expires else date.today() + timedelta(valid_days)
     header = SealHeader(
@@ -180,8 +196,31 @@ def seal_command(
         load_recipient_public_key(recipient_key),
         load_signing_key(signing_key or default_signing_key()),
         out,
+        source=rows,
     )
     typer.echo(f"sealed {sealed.row_count:,} rows to {out} (expires {until.isoformat()})")
+
+
+def _one_of(names: tuple[str, ...] | list[str]) -> str:
+    return "one of " + ", ".join(names)
+
+
+def _known_recipient(registry: AgencyRegistry, code: str) -> str:
+    if code not in registry:
+        raise InputError(
+            "--recipient",
+            f"{code!r} is not an agency in {registry.source}",
+            hint=_one_of(sorted(registry.agencies)) + "; or pass --agencies FILE",
+        )
+    return code.upper()
+
+
+def _known_basis(text: str) -> str:
+    """The canonical basis (``6103(i)(2)``): only the exceptions the law stage releases under."""
+    basis = canonical_basis(text)
+    if basis not in (I1, I2):
+        raise InputError("--basis", f"{text!r} is not a basis for release", hint=_one_of([I1, I2]))
+    return basis
 
 
 def _parse_date(text: str, option: str) -> date:
@@ -198,14 +237,30 @@ def open_command(
     discloser: DiscloserKey,
     out: Annotated[Path, typer.Option("--out", help="CSV to write the released rows to.")],
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Check expiry as of this date (default: today).")
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Check expiry as of this date, today or later (default: today).",
+        ),
     ] = None,
 ) -> None:
     """Check the discloser's signature, refuse an expired or altered file, decrypt the rows.
 
     Example: `taxgate release open r.sealed --key ice.key --discloser irs.pub --out rows.csv`
     """
-    today = _parse_date(as_of, "--as-of") if as_of else date.today()
+    today = date.today()
+    if as_of:
+        wanted = _parse_date(as_of, "--as-of")
+        # Rows decrypted now are used now: a past date would let anyone open a file after it
+        # expired. `inspect` shows what a file allowed on any date without decrypting.
+        if wanted < today:
+            raise InputError(
+                "--as-of",
+                f"{as_of} is before today ({today.isoformat()}): a sealed file cannot be opened "
+                "as of a past date",
+                hint="use `taxgate release inspect` to see its dates",
+            )
+        today = wanted
     header, rows = open_sealed(
         sealed, load_recipient_private_key(key), load_discloser_public_key(discloser), today
     )

@@ -19,6 +19,7 @@ from taxgate.release.response import (
 from taxgate.release.seal import (
     ExpiredError,
     NotSealedError,
+    NotYetValidError,
     SealError,
     TamperedError,
     UnsupportedVersionError,
@@ -34,6 +35,7 @@ __all__ = [
     "RESPONSE_COLUMNS",
     "ExpiredError",
     "NotSealedError",
+    "NotYetValidError",
     "SealError",
     "SealHeader",
     "TamperedError",

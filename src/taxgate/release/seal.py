@@ -18,7 +18,7 @@ import hashlib
 import os
 import struct
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -33,6 +33,7 @@ from taxgate.errors import InputError, TaxgateError
 from taxgate.files import write_atomically
 from taxgate.release.header import SealHeader, parse_header
 from taxgate.release.keys import key_id
+from taxgate.release.payload import sealable_rows
 
 MAGIC = b"TGSEALED"
 VERSION = 1
@@ -66,6 +67,10 @@ class WrongKeyError(SealError):
 
 class ExpiredError(SealError):
     pass
+
+
+class NotYetValidError(SealError):
+    """Opened as of a date before the file existed: a backdated date, or a clock far off."""
 
 
 @dataclass(frozen=True)
@@ -102,14 +107,21 @@ def seal(
     recipient_public_key: X25519PublicKey,
     discloser_private_key: Ed25519PrivateKey,
     out: Path,
+    *,
+    source: str | Path | None = None,
 ) -> SealHeader:
     """Encrypt ``rows`` to the recipient, sign, write ``out`` atomically; return the header
-    as sealed (with row count, payload digest and key ids filled in)."""
+    as sealed (with row count, payload digest and key ids filled in).
+
+    Only ``item_id`` and the columns ``header.fields`` declares are sealed, for provided items
+    only; anything else in ``rows`` is an ``InputError`` naming ``source`` (the file the rows
+    came from), row and column (see ``taxgate.release.payload``)."""
     if header.expires.isoformat() < header.created[:10]:
         raise SealError(
             f"{out}: expires {header.expires.isoformat()}, before it is created "
             f"({header.created[:10]}); choose a later expiry"
         )
+    rows = sealable_rows(rows, header.fields, source or f"the rows to seal into {out}")
     plaintext = _arrow_bytes(rows)
     if len(plaintext) > MAX_PAYLOAD:
         raise SealError(f"{out}: {len(plaintext)} bytes is too large for one sealed file")
@@ -222,14 +234,33 @@ def read_header(path: Path, discloser_public_key: Ed25519PublicKey) -> SealHeade
     return _read_verified(path, discloser_public_key)[0]
 
 
+def _refuse_before_creation(path: Path, header: SealHeader, today: date) -> None:
+    """A date before the file existed can only be a backdated one, chosen to slip under the
+    expiry. ``created`` is a UTC instant; the calendar day somewhere on earth may still be the
+    day before it, so that day is allowed and the one before is not."""
+    try:
+        created = date.fromisoformat(header.created[:10])
+    except ValueError:
+        raise TamperedError(
+            f"{path}: the signed header's creation time {header.created!r} is not a date"
+        ) from None
+    if today < created - timedelta(days=1):
+        raise NotYetValidError(
+            f"{path}: opened as of {today.isoformat()}, before it was created "
+            f"({header.created}); a sealed file opens only on or after its creation date"
+        )
+
+
 def open_sealed(
     path: Path,
     recipient_private_key: X25519PrivateKey,
     discloser_public_key: Ed25519PublicKey,
     today: date,
 ) -> tuple[SealHeader, pa.Table]:
-    """Verify the signature, refuse an expired file, then decrypt: the header and the rows."""
+    """Verify the signature, refuse a file expired (or not yet created) on ``today``, then
+    decrypt: the header and the rows."""
     header, parts = _read_verified(path, discloser_public_key)
+    _refuse_before_creation(path, header, today)
     if header.is_expired(today):
         raise ExpiredError(
             f"{path}: expired on {header.expires.isoformat()} (today is {today.isoformat()}); "
