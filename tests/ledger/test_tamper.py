@@ -62,8 +62,20 @@ def test_editing_an_entry_and_its_hash_is_caught_by_the_tree(filled: Ledger, db:
     assert forged != body_of(db, 58)
     leaf = merkle.leaf_hash(forged.encode())
     sql(db, "UPDATE ledger_entries SET body = :b, leaf_hash = :h WHERE idx = 58", b=forged, h=leaf)
-    index, reason = failure(filled)
-    assert index == 58 and "tree node over entries 58..59" in reason
+    result = filled.verify()
+    # A hash over both entries cannot tell which one changed: the message names the pair.
+    assert str(result).startswith("FAILED: entries 58..59: the tree node stored over them")
+    assert (result.first_bad_index, result.last_bad_index) == (58, 59)
+
+
+def test_a_rehashed_edit_of_a_right_child_names_the_pair_not_only_its_neighbour(
+    filled: Ledger, db: Engine
+) -> None:
+    forged = body_of(db, 5).replace("withhold", "release")
+    assert forged != body_of(db, 5)
+    leaf = merkle.leaf_hash(forged.encode())
+    sql(db, "UPDATE ledger_entries SET body = :b, leaf_hash = :h WHERE idx = 5", b=forged, h=leaf)
+    assert str(filled.verify()).startswith("FAILED: entries 4..5: ")
 
 
 def test_hiding_a_disclosure_from_the_accounting_is_caught(filled: Ledger, db: Engine) -> None:
@@ -142,5 +154,22 @@ def test_rewriting_history_consistently_is_caught_by_the_signed_head(
             conn.execute(
                 text("INSERT INTO ledger_nodes (pos, hash) VALUES (:p, :h)"), {"p": key, "h": value}
             )
-    index, reason = failure(filled)
-    assert index == 0 and "do not produce the root signed for size 60" in reason
+    result = filled.verify()
+    assert str(result).startswith("FAILED: entries 0..59: ")
+    assert "do not produce the root signed for size 60" in result.reason
+
+
+def test_a_forged_disclosure_below_entry_0_is_caught(filled: Ledger, db: Engine) -> None:
+    """Outside the tree yet found by the accounting, so verify must not ignore it."""
+    forged_row(db, -1)
+    assert failure(filled) == (-1, "it lies outside the log, below entry 0 (inserted)")
+
+
+def test_a_stray_tree_node_is_caught(filled: Ledger, db: Engine) -> None:
+    sql(db, "INSERT INTO ledger_nodes (pos, hash) VALUES (5, :h)", h=b"\0" * 32)
+    assert "ledger_nodes holds 1 row(s) that are not tree nodes" in failure(filled)[1]
+
+
+def test_a_dropped_table_is_named_not_a_traceback(filled: Ledger, db: Engine) -> None:
+    sql(db, "DROP TABLE ledger_tree_heads")
+    assert failure(filled) == (None, "table ledger_tree_heads is missing (dropped or renamed)")

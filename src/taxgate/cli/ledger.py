@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 
 from taxgate.errors import ConfigError, InputError
-from taxgate.ledger import Ledger, ProofError
+from taxgate.ledger import Ledger, LedgerError, ProofError
+from taxgate.ledger import keys as keyfiles
 from taxgate.ledger.keys import load_public_key, public_pem
 from taxgate.ledger.proofs import InclusionProof, load_proof
 from taxgate.ledger.verify import PUBLIC_KEY_FILE, verify_export
@@ -46,8 +50,31 @@ Size = Annotated[
 ]
 
 
+# "prove -1" must reach the index check, not fail in the parser as an unknown option "-1".
+NEGATIVE_ARGUMENTS = {"ignore_unknown_options": True}
+
+
 def _print_json(doc: object) -> None:
     typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+@contextmanager
+def _reading(store: str | None, keys: Path | None) -> Iterator[Ledger]:
+    """The existing ledger, read-only: never creates a store or a key, and a store damaged
+    beyond what the command can read is one line pointing at ``verify``, not a traceback."""
+    with Ledger.open(store, keys, create=False) as ledger:
+        try:
+            yield ledger
+        except DBAPIError as exc:
+            reason = " ".join(str(exc.orig or exc).split())
+            raise LedgerError(
+                f"the store cannot be read ({reason}); run 'taxgate ledger verify'"
+            ) from exc
+
+
+def _not_negative(value: int, what: str) -> None:
+    if value < 0:
+        raise LedgerError(f"{what} {value}: entries are numbered from 0; give 0 or more")
 
 
 @app.command("head")
@@ -57,7 +84,7 @@ def head(store: Store = None, keys: Keys = None) -> None:
     Example: `taxgate ledger head > head-2025-08-06.json` (publish it: later heads must prove
     consistent with it).
     """
-    with Ledger.open(store, keys) as ledger:
+    with _reading(store, keys) as ledger:
         typer.echo(ledger.head().to_json())
 
 
@@ -89,14 +116,14 @@ def verify(
         except (ValueError, ConfigError) as exc:
             raise InputError(export, f"not a ledger export: {exc}") from exc
     else:
-        with Ledger.open(store, keys) as ledger:
+        with Ledger.open(store, keys, create=False) as ledger:
             result = ledger.verify()
     typer.echo(str(result))
     if not result.ok:
         raise typer.Exit(1)
 
 
-@app.command("prove")
+@app.command("prove", context_settings=NEGATIVE_ARGUMENTS)
 def prove(
     entry: Annotated[int, typer.Argument(help="Index of the entry (0 is the first).")],
     size: Size = None,
@@ -107,13 +134,14 @@ def prove(
 
     Example: `taxgate ledger prove 41 > proof.json && taxgate ledger check-proof proof.json`
     """
-    with Ledger.open(store, keys) as ledger:
+    _not_negative(entry, "entry")
+    with _reading(store, keys) as ledger:
         proof = ledger.prove(entry, size)
         proof.check(ledger.keys.public_key)  # never hand out a proof that does not verify
     _print_json(proof.to_dict())
 
 
-@app.command("consistency")
+@app.command("consistency", context_settings=NEGATIVE_ARGUMENTS)
 def consistency(
     old_size: Annotated[int, typer.Argument(help="Size of the earlier tree.")],
     size: Size = None,
@@ -124,7 +152,8 @@ def consistency(
 
     Example: `taxgate ledger consistency 1200 > consistency.json`
     """
-    with Ledger.open(store, keys) as ledger:
+    _not_negative(old_size, "old size")
+    with _reading(store, keys) as ledger:
         proof = ledger.consistency(old_size, size)
         proof.check(ledger.keys.public_key)
     _print_json(proof.to_dict())
@@ -149,8 +178,7 @@ def check_proof(
     except OSError as exc:
         raise InputError(exc.filename or proof_file, f"cannot read: {exc.strerror}") from exc
     if pem is None:
-        with Ledger.open(None, keys) as ledger:
-            pem = public_pem(ledger.keys.public_key)
+        pem = public_pem(keyfiles.load(keys).public_key)
     try:
         proof = load_proof(text)
         proof.check(load_public_key(pem))
@@ -173,7 +201,7 @@ def export(
 
     Example: `taxgate ledger export ledger-export/`
     """
-    with Ledger.open(store, keys) as ledger:
+    with _reading(store, keys) as ledger:
         head = ledger.export(out)
     typer.echo(f"exported {head.size} entries and their signed tree heads to {out}")
 
@@ -184,8 +212,7 @@ def key(keys: Keys = None) -> None:
 
     Example: `taxgate ledger key > taxgate-ledger.pub`
     """
-    with Ledger.open(None, keys) as ledger:
-        typer.echo(public_pem(ledger.keys.public_key).decode(), nl=False)
+    typer.echo(public_pem(keyfiles.load(keys).public_key).decode(), nl=False)
 
 
 @app.command("accounting")
@@ -203,7 +230,7 @@ def accounting(
     digits = "".join(ch for ch in tin if ch.isdigit())
     if len(digits) != 9 or len(tin.replace("-", "")) != 9:
         raise InputError("--tin", "a TIN is 9 digits, with or without dashes")
-    with Ledger.open(store, keys) as ledger:
+    with _reading(store, keys) as ledger:
         disclosures = ledger.accounting(digits)
     if as_json:
         for d in disclosures:

@@ -12,6 +12,7 @@ from taxgate.ledger.log import Ledger, LedgerError
 from taxgate.ledger.merkle import ProofError
 from taxgate.ledger.proofs import ConsistencyProof, InclusionProof
 from taxgate.ledger.verify import VerifyResult
+from taxgate.store import NoLedgerError
 
 __all__ = [
     "ConsistencyProof",
@@ -21,6 +22,7 @@ __all__ = [
     "InclusionProof",
     "Ledger",
     "LedgerError",
+    "NoLedgerError",
     "ProofError",
     "TreeHead",
     "VerifyResult",

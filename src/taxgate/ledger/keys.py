@@ -4,7 +4,8 @@
 - ``ledger-signing.pub``: its public half, to publish (verifiers need only this);
 - ``subject-hmac.key``: the HMAC-SHA256 key that turns a TIN into the entry's ``subject``.
 
-Both secrets are generated on first use. A secret file that others can read is refused, as
+Both secrets are generated on first use by a command that records (``load_or_create``);
+readers use ``load``, which never creates a key. A secret file that others can read is refused, as
 ssh does: whoever reads the signing key can forge tree heads.
 """
 
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from taxgate.errors import ConfigError
+from taxgate.store import NoLedgerError
 
 KEY_DIR_ENV = "TAXGATE_KEY_DIR"
 SIGNING_KEY = "ledger-signing.key"
@@ -117,11 +119,35 @@ def load_or_create(key_dir: Path | None = None) -> LedgerKeys:
         pass  # another process created it first; read theirs
     except OSError as exc:
         raise ConfigError(f"{key_dir}: cannot create the ledger keys: {exc.strerror}") from exc
-    signing = serialization.load_pem_private_key(_read_secret(signing_path), password=None)
-    if not isinstance(signing, Ed25519PrivateKey):
-        raise ConfigError(f"{signing_path}: not an Ed25519 private key")
-    subject_secret = bytes.fromhex(_read_secret(subject_path).decode().strip())
+    keys = _read(key_dir)
     public_path = key_dir / PUBLIC_KEY
     if not public_path.exists():
-        public_path.write_bytes(public_pem(signing.public_key()))
+        public_path.write_bytes(public_pem(keys.public_key))
+    return keys
+
+
+def load(key_dir: Path | None = None) -> LedgerKeys:
+    """Read the keys in ``key_dir`` (default ``default_key_dir()``); ``NoLedgerError`` if they
+    were never created there (a mistyped ``--keys`` must not mint a key that signs nothing)."""
+    key_dir = key_dir or default_key_dir()
+    for name in (SIGNING_KEY, SUBJECT_KEY):
+        if not (key_dir / name).is_file():
+            raise NoLedgerError(
+                f"{key_dir}: no ledger keys there ({name} is missing: nothing has been recorded "
+                "with keys from this directory); check --keys"
+            )
+    return _read(key_dir)
+
+
+def _read(key_dir: Path) -> LedgerKeys:
+    signing_path, subject_path = key_dir / SIGNING_KEY, key_dir / SUBJECT_KEY
+    try:
+        signing = serialization.load_pem_private_key(_read_secret(signing_path), password=None)
+        subject_secret = bytes.fromhex(_read_secret(subject_path).decode().strip())
+    except OSError as exc:
+        raise ConfigError(f"{key_dir}: cannot read the ledger keys: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise ConfigError(f"{key_dir}: the ledger keys are damaged: {exc}") from exc
+    if not isinstance(signing, Ed25519PrivateKey):
+        raise ConfigError(f"{signing_path}: not an Ed25519 private key")
     return LedgerKeys(signing_key=signing, subject_secret=subject_secret)

@@ -85,10 +85,22 @@ class Ledger:
         self.keys = keys
 
     @classmethod
-    def open(cls, store_url: str | None = None, key_dir: Path | None = None) -> Ledger:
-        """Open (creating and migrating if needed) the store and load or create the keys."""
-        keys = keyfiles.load_or_create(key_dir)
-        return cls(open_store(store_url), keys)
+    def open(
+        cls, store_url: str | None = None, key_dir: Path | None = None, *, create: bool = True
+    ) -> Ledger:
+        """Open the store and load the keys; by default create (and migrate) what is missing.
+
+        Commands that only read pass ``create=False``: a store or key directory holding no
+        ledger then raises ``NoLedgerError`` (one line, exit 2) and nothing is created.
+        """
+        if create:
+            return cls(open_store(store_url), keyfiles.load_or_create(key_dir))
+        store = open_store(store_url, create=False)
+        try:
+            return cls(store, keyfiles.load(key_dir))
+        except BaseException:
+            store.close()
+            raise
 
     def close(self) -> None:
         self.store.close()

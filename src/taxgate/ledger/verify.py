@@ -30,11 +30,19 @@ class VerifyResult:
     heads: int
     first_bad_index: int | None = None
     reason: str = ""
+    # Set when the evidence (a hash over several entries) cannot tell which of them changed.
+    last_bad_index: int | None = None
 
     def __str__(self) -> str:
         if self.ok:
             return f"ok: {self.entries} entries, {self.heads} signed tree heads verified"
-        where = f"entry {self.first_bad_index}: " if self.first_bad_index is not None else ""
+        first, last = self.first_bad_index, self.last_bad_index
+        if first is None:
+            where = ""
+        elif last is None or last == first:
+            where = f"entry {first}: "
+        else:
+            where = f"entries {first}..{last}: "
         return f"FAILED: {where}{self.reason}"
 
 
@@ -72,8 +80,9 @@ def verify_entries(
                     tree.size,
                     position,
                     start,
-                    f"entries {start}..{tree.size - 1} do not produce the root signed for size "
-                    f"{tree.size}: one of them was altered, removed, reordered or inserted",
+                    f"they do not produce the root signed for size {tree.size}: one of them "
+                    "was altered, removed, reordered or inserted",
+                    tree.size - 1,
                 )
             position += 1
         return None

@@ -2,11 +2,15 @@
 
 ``open_store(url)`` connects and brings the schema up to date with the Alembic migrations
 shipped inside the package, so a fresh file or database is ready on first use.
+``open_store(url, create=False)`` is for readers: a store that was never written (a missing
+SQLite file, a database without the ledger's tables) raises ``NoLedgerError`` and nothing is
+created, so a mistyped ``--store`` cannot pass for an empty, verified ledger.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,16 +21,24 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
+from sqlalchemy import Integer, LargeBinary, String, create_engine, event, inspect
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.types import TypeEngine
 
-from taxgate.errors import ConfigError
+from taxgate.errors import ConfigError, TaxgateError
+from taxgate.store.models import Base
 
 STORE_ENV = "TAXGATE_STORE"
 DEFAULT_DIR = Path(".taxgate")
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Any of these means something was once recorded here (alembic_version: migrated by a writer).
+LEDGER_TABLES = ("alembic_version", "ledger_entries", "ledger_nodes", "ledger_tree_heads")
+
+
+class NoLedgerError(TaxgateError):
+    """A read-only command was pointed at a store or key directory that holds no ledger."""
 
 
 def default_store_url() -> str:
@@ -93,10 +105,18 @@ def _write(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_file(url: str) -> Path | None:
+    """The database file a SQLite URL names, or None (in memory, or a ``file:`` URI)."""
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        return Path(database)
+    return None
+
+
+def _sqlite_engine(url: str, create: bool) -> Engine:
+    path = _sqlite_file(url)
+    if path is not None and create:
+        path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
 
     @event.listens_for(engine, "connect")
@@ -123,7 +143,7 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def _engine(url: str) -> Engine:
+def _engine(url: str, create: bool = True) -> Engine:
     try:
         backend = make_url(url).get_backend_name()
     except ArgumentError as exc:
@@ -132,36 +152,125 @@ def _engine(url: str) -> Engine:
             "postgresql+psycopg://user@host/db)"
         ) from exc
     if backend == "sqlite":
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, create)
     if backend == "postgresql":
         return create_engine(url, pool_pre_ping=True)
     raise ConfigError(f"--store {url!r}: only sqlite and postgresql stores are supported")
+
+
+def _at_head(conn: Connection) -> bool:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    return MigrationContext.configure(conn).get_current_revision() == head
 
 
 def _migrate(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         # Two processes opening a fresh database must not both create the tables.
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(6103)")
+    if _at_head(conn):
+        return
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(config).get_current_head()
-    if MigrationContext.configure(conn).get_current_revision() == head:
-        return
     config.attributes["connection"] = conn
     command.upgrade(config, "head")
 
 
-def open_store(url: str | None = None) -> Store:
-    """Connect to ``url`` (default ``default_store_url()``) and migrate it to the latest schema."""
-    url = url or default_store_url()
-    engine = _engine(url)
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string()
+
+
+def no_ledger(url: str) -> NoLedgerError:
+    return NoLedgerError(
+        f"{_shown(url)}: no ledger there (nothing has been recorded in this store); check --store"
+    )
+
+
+def _sqlite_has_ledger(path: Path) -> bool:
+    """Whether the file holds ledger tables, looked at read-only (mode=ro creates nothing)."""
+    if not path.is_file():
+        return False
     try:
-        with _write(engine) as conn:
-            _migrate(conn)
-    except OperationalError as exc:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            names = {name for (name,) in rows}
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError:
+        return True  # not ours to judge here: opening it reports what is wrong with it
+    return bool(names & set(LEDGER_TABLES))
+
+
+def open_store(url: str | None = None, *, create: bool = True) -> Store:
+    """Connect to ``url`` (default ``default_store_url()``) and migrate it to the latest schema.
+
+    ``create=False`` (readers): raise ``NoLedgerError`` instead of creating a store, and do not
+    touch the schema of a store whose migrations are complete, so ``verify`` sees it as it is.
+    """
+    url = url or default_store_url()
+    engine = _engine(url, create)
+    try:
+        if create:
+            with _write(engine) as conn:
+                _migrate(conn)
+        elif _existing(url, engine):
+            with _write(engine) as conn:
+                _migrate(conn)  # an older store, written before a migration shipped
+    except DBAPIError as exc:
         engine.dispose()
         reason = " ".join(str(exc.orig or exc).split())
-        raise ConfigError(
-            f"--store {make_url(url).render_as_string()}: cannot open: {reason}"
-        ) from exc
+        raise ConfigError(f"--store {_shown(url)}: cannot open: {reason}") from exc
+    except NoLedgerError:
+        engine.dispose()
+        raise
     return Store(url=url, engine=engine)
+
+
+def _existing(url: str, engine: Engine) -> bool:
+    """Raise ``NoLedgerError`` unless ``url`` holds a ledger; whether its schema is out of date.
+
+    A store whose migration record is gone but whose ledger tables remain is left alone (it
+    was tampered with; ``verify`` says how)."""
+    path = _sqlite_file(url) if engine.dialect.name == "sqlite" else None
+    if path is not None and not _sqlite_has_ledger(path):
+        raise no_ledger(url)
+    with engine.connect() as conn:
+        found = set(inspect(conn).get_table_names()) & set(LEDGER_TABLES)
+        if not found:
+            raise no_ledger(url)
+        return "alembic_version" in found and not _at_head(conn)
+
+
+def _kind(column_type: TypeEngine[Any]) -> str:
+    if isinstance(column_type, Integer):
+        return "integer"
+    if isinstance(column_type, String):
+        return "text"
+    if isinstance(column_type, LargeBinary):
+        return "bytes"
+    return str(column_type) or "untyped"
+
+
+def schema_problem(conn: Connection) -> str | None:
+    """What is wrong with the stored tables compared with ``models``, or None.
+
+    A table or column that was dropped, renamed or given another type is named, so that
+    ``verify`` can report it instead of failing on the first query that touches it."""
+    inspector = inspect(conn)
+    present = set(inspector.get_table_names())
+    for table in Base.metadata.sorted_tables:
+        if table.name not in present:
+            return f"table {table.name} is missing (dropped or renamed)"
+        stored = {column["name"]: column["type"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in stored:
+                return f"table {table.name} has no column {column.name} (dropped or renamed)"
+            want, found = _kind(column.type), _kind(stored[column.name])
+            if want != found:
+                return (
+                    f"table {table.name}: column {column.name} holds {found}, not {want} "
+                    "(its type was changed)"
+                )
+    return None
