@@ -105,3 +105,24 @@ def test_entries_of_on_every_store(store_url: str, tmp_path: Path) -> None:
     assert [(index, doc["item"]) for index, doc in review] == [(0, "1")]
     assert [doc["batch"] for _, doc in everywhere] == ["b@2025-08-07", "c@2025-08-07"]
     assert len(percent) == 1 and wildcard == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list"],
+        ["show", "SOME-BATCH@2025-08-07", "ITEM-1"],
+        ["decide", "B@2025-08-07", "I-1", "--withhold", "--reason", "no", "--officer", "A. Roe"],
+    ],
+)
+def test_a_mistyped_store_is_an_error_and_creates_nothing(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """An empty queue from a store that does not exist would look like work done."""
+    typo = tmp_path / "no" / "such.db"
+    done = runner.invoke(
+        app, [*command, "--store", f"sqlite:///{typo}", "--keys", str(tmp_path / "keys")]
+    )
+    assert isinstance(done.exception, TaxgateError)
+    assert "no ledger there" in str(done.exception)
+    assert not (tmp_path / "no").exists() and not (tmp_path / "keys").exists()

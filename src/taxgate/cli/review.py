@@ -60,7 +60,7 @@ def list_command(
 
     Example: `taxgate review list --batch ICE-2025-0806@2025-08-07`
     """
-    with Ledger.open(store, keys) as ledger:
+    with Ledger.open(store, keys, create=False) as ledger:
         waiting = pending(ledger, batch)
     if as_json:
         for entry in waiting:
@@ -156,7 +156,7 @@ def show(
 
     Example: `taxgate review show ICE-2025-0806@2025-08-07 ICE-000013`
     """
-    with Ledger.open(store, keys) as ledger:
+    with Ledger.open(store, keys, create=False) as ledger:
         case = open_case(ledger, batch, item, world=world, manifest=manifest, agencies=agencies)
     console = Console()
     decision = case.decision
@@ -224,7 +224,7 @@ def decide(
         tin=tin.strip(),
     )
     check_request(verdict)  # before any world or model is opened
-    with Ledger.open(store, keys) as ledger:
+    with Ledger.open(store, keys, create=False) as ledger:
         case = open_case(ledger, batch, item, world=world, manifest=manifest, agencies=agencies)
         result = decide_case(ledger, case, verdict, out, agencies=agencies)
     why = ";".join(result.reasons) or "no reason"
