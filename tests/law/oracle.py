@@ -42,16 +42,20 @@ def order_applies(order: Order, day: date, orders: Sequence[Order]) -> bool:
 
 
 def names_reach(names: Sequence[str], agency: str, parents: Mapping[str, str]) -> bool:
+    """Agency codes are case-insensitive everywhere (Treasury = TREASURY = treasury)."""
     if "*" in names:
         return True
+    wanted = {name.casefold() for name in names}
+    folded = {child.casefold(): parent.casefold() for child, parent in parents.items()}
+    agency = agency.casefold()
     seen = set()
     while agency not in seen:
-        if agency in names:
+        if agency in wanted:
             return True
         seen.add(agency)
-        if agency not in parents:
+        if agency not in folded:
             return False
-        agency = parents[agency]
+        agency = folded[agency]
     return False
 
 
@@ -73,13 +77,14 @@ def decide(
         found.add("request.basis")
     if case.protected:
         found.add("taxpayer.protected")
-    if case.requester in blocked:
+    requester_blocked = case.requester.casefold() in {b.casefold() for b in blocked}
+    if requester_blocked:
         found.add("recipient.safeguards")
     compliant = (
         criminal
         and not case.findings
         and not case.protected
-        and case.requester not in blocked
+        and not requester_blocked
         and (i2_reaches or i1_reaches)
     )
     for order in orders:

@@ -11,6 +11,7 @@ from oracle import Case, decide
 
 from taxgate.law import AgencyFacts, LawEngine, Order, RequestFacts, item_table, load_statute
 from taxgate.law.facts import DEFAULT_PARENTS
+from taxgate.law.orders import id_problem
 
 STATUTE = load_statute()
 BASE = date(2025, 11, 1)
@@ -27,8 +28,25 @@ FINDINGS = [
 AGENCIES = ["ICE", "USCIS", "DHS", "FBI", "DEA", "SSA", "XYZ"]
 
 
+# Order ids: anything an order file may use (printable, no whitespace, no ';'), quotes and
+# backslashes included, since ids go into Cedar string literals and reason codes.
+ID_CHARS = st.characters(blacklist_categories=("Z", "C"), blacklist_characters=";")
+order_ids = st.text(ID_CHARS, min_size=1, max_size=8).filter(lambda text: id_problem(text) is None)
+
+
+def spelled(code: str) -> st.SearchStrategy[str]:
+    """An agency code as someone might write it: agency codes are case-insensitive."""
+    return st.sampled_from([code, code.lower(), code.title()])
+
+
 def scope(choices: list[str]) -> st.SearchStrategy[tuple[str, ...]]:
     some = st.lists(st.sampled_from(choices), min_size=1, max_size=3, unique=True).map(tuple)
+    return st.one_of(st.just(("*",)), some)
+
+
+def agency_scope(choices: list[str]) -> st.SearchStrategy[tuple[str, ...]]:
+    codes = st.lists(st.sampled_from(choices), min_size=1, max_size=3, unique=True)
+    some = codes.flatmap(lambda picked: st.tuples(*(spelled(code) for code in picked)))
     return st.one_of(st.just(("*",)), some)
 
 
@@ -36,6 +54,7 @@ def scope(choices: list[str]) -> st.SearchStrategy[tuple[str, ...]]:
 def timelines(draw: st.DrawFn) -> list[Order]:
     orders: list[Order] = []
     for number in range(draw(st.integers(0, 6))):
+        order_id = f"{draw(order_ids)}{number}"  # the suffix keeps ids unique
         suspendable = [o.id for o in orders if o.kind != "denial"]
         kinds = [*KINDS_BARRING, "denial"] + (["stay-of-order", "vacatur"] if suspendable else [])
         kind = draw(st.sampled_from(kinds))
@@ -43,7 +62,7 @@ def timelines(draw: st.DrawFn) -> list[Order]:
         lasts = draw(st.one_of(st.none(), st.integers(1, 20)))
         orders.append(
             Order(
-                id=f"o{number}",
+                id=order_id,
                 kind=kind,
                 case="Test v. Case",
                 court="D.D.C.",
@@ -52,8 +71,8 @@ def timelines(draw: st.DrawFn) -> list[Order]:
                 effective=effective,
                 expires=None if lasts is None else effective + timedelta(days=lasts),
                 path=Path(f"o{number}.toml"),
-                disclosers=draw(scope(["IRS", "Treasury", "SSA"])),
-                recipients=draw(scope(["ICE", "DHS", "USCIS", "FBI", "DOJ", "CBP"])),
+                disclosers=draw(agency_scope(["IRS", "TREASURY", "SSA"])),
+                recipients=draw(agency_scope(["ICE", "DHS", "USCIS", "FBI", "DOJ", "CBP"])),
                 data=draw(scope(["address", "income", "identity", "filing"])),
                 purposes=draw(scope(["criminal", "civil", "tax", "other"])),
                 exceptions=draw(st.sampled_from([(), ("criminal-compliant",)])),
@@ -67,7 +86,7 @@ def timelines(draw: st.DrawFn) -> list[Order]:
 
 requests = st.builds(
     RequestFacts,
-    requester=st.sampled_from(["ICE", "ICE", *AGENCIES]),
+    requester=st.sampled_from(["ICE", "ICE", *AGENCIES]).flatmap(spelled),
     purpose=st.sampled_from(["criminal", "criminal", "civil", "tax", "other"]),
     basis=st.sampled_from(["6103(i)(2)", "6103(i)(2)", "6103(i)(1)", "6103(h)"]),
     data=st.one_of(
@@ -77,7 +96,7 @@ requests = st.builds(
         ).map(tuple),
     ),
     ex_parte_order=st.sampled_from(["", "", "No. 26-mj-1 (D. Md.)"]),
-    discloser=st.sampled_from(["IRS", "IRS", "TIGTA", "SSA"]),
+    discloser=st.sampled_from(["IRS", "IRS", "TIGTA", "SSA"]).flatmap(spelled),
 )
 items = st.lists(
     st.tuples(
@@ -101,7 +120,7 @@ def boundary_days(orders: list[Order]) -> list[date]:
     request=requests,
     facts=items,
     data=st.data(),
-    blocked=st.frozensets(st.sampled_from(["ICE", "DHS", "FBI"]), max_size=2),
+    blocked=st.frozensets(st.sampled_from(["ICE", "DHS", "FBI"]).flatmap(spelled), max_size=2),
 )
 def test_engine_agrees_with_oracle(
     orders: list[Order],
@@ -116,7 +135,10 @@ def test_engine_agrees_with_oracle(
             st.integers(-2, 60).map(lambda n: BASE + timedelta(days=n)),
         )
     )
-    agencies = AgencyFacts(parents=dict(DEFAULT_PARENTS), safeguards_blocked=blocked)
+    parents = data.draw(
+        st.tuples(*(st.tuples(spelled(c), spelled(p)) for c, p in DEFAULT_PARENTS.items()))
+    )
+    agencies = AgencyFacts(parents=dict(parents), safeguards_blocked=blocked)
     engine = LawEngine(orders, agencies, STATUTE)
     # Clean items, protected or not, in every batch: they are what exceptions turn on.
     facts = [(frozenset(), False), (frozenset(), True), *facts]
@@ -133,7 +155,7 @@ def test_engine_agrees_with_oracle(
             findings=found,
             protected=prot,
         )
-        expected = decide(case, orders, day, DEFAULT_PARENTS, blocked)
+        expected = decide(case, orders, day, dict(parents), blocked)
         assert (row["outcome"], tuple(row["reasons"])) == expected
         assert "default-deny" not in row["rules"]
         assert set(found) <= set(row["reasons"])

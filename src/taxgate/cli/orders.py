@@ -8,6 +8,7 @@ request-level facts come from options and whose agencies are the contracts.md de
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -22,7 +23,7 @@ from taxgate.intake.agencies import AgencyRegistry
 from taxgate.law.engine import LawDecisions, LawEngine
 from taxgate.law.facts import AgencyFacts, RequestFacts
 from taxgate.law.orders import Order, check_orders, load_orders
-from taxgate.law.timeline import timeline
+from taxgate.law.timeline import in_force, timeline
 from taxgate.law.whatif import (
     Supposition,
     WhatIf,
@@ -41,6 +42,20 @@ OrdersOption = Annotated[
     Path | None,
     typer.Option("--orders", help="Directory of order *.toml (default: the built-in timeline)."),
 ]
+AgenciesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--agencies",
+        metavar="FILE",
+        help="Agency registry the orders' agencies are checked against; replaces the shipped "
+        "one, as in `taxgate decide`.",
+    ),
+]
+
+
+def _agency_facts(path: Path | None) -> AgencyFacts:
+    """The registry exactly as `taxgate decide` reads it, so both accept the same orders."""
+    return agency_facts(AgencyRegistry.load(path))
 
 
 def _as_date(text: str, option: str) -> date:
@@ -64,23 +79,27 @@ def _scope(order: Order) -> str:
 
 
 @app.command("list")
-def list_orders(orders: OrdersOption = None) -> None:
+def list_orders(orders: OrdersOption = None, agencies: AgenciesOption = None) -> None:
     """List the orders with their dates and scope.
 
     Example: `taxgate orders list --orders my-orders/`
     """
-    for order in sorted(load_orders(orders), key=lambda o: (o.effective, o.id)):
+    loaded = load_orders(orders, _agency_facts(agencies))
+    for order in sorted(loaded, key=lambda o: (o.effective, o.id)):
         until = f"..{order.expires}" if order.expires else ".."
         typer.echo(f"{order.id:28} {order.kind:22} {order.effective}{until:13} {_scope(order)}")
 
 
 @app.command("check")
-def check(directory: Annotated[Path, typer.Argument(help="Directory of order *.toml.")]) -> None:
+def check(
+    directory: Annotated[Path, typer.Argument(help="Directory of order *.toml.")],
+    agencies: AgenciesOption = None,
+) -> None:
     """Report malformed or contradictory orders (file and field); exit 1 if any.
 
-    Example: `taxgate orders check src/taxgate/law/orders`
+    Example: `taxgate orders check src/taxgate/law/orders --agencies agencies.toml`
     """
-    orders, problems = check_orders(directory, AgencyFacts())
+    orders, problems = check_orders(directory, _agency_facts(agencies))
     for problem in problems:
         typer.echo(str(problem), err=True)
     if problems:
@@ -90,12 +109,12 @@ def check(directory: Annotated[Path, typer.Argument(help="Directory of order *.t
 
 
 @app.command("timeline")
-def show_timeline(orders: OrdersOption = None) -> None:
+def show_timeline(orders: OrdersOption = None, agencies: AgenciesOption = None) -> None:
     """Print which orders were in force on each date where anything changed.
 
     Example: `taxgate orders timeline`
     """
-    for entry in timeline(load_orders(orders)):
+    for entry in timeline(load_orders(orders, _agency_facts(agencies))):
         changes = [f"+{i}" for i in entry.started] + [f"-{i}" for i in entry.ended]
         changes += [f"recorded {i} (denial: bars nothing)" for i in entry.recorded]
         in_force = ", ".join(entry.in_force) or "(none)"
@@ -136,8 +155,19 @@ def _open_ledger(store: str | None, keys: Path | None) -> Ledger:
     return Ledger.open(url, key_dir)
 
 
-def _show(decisions: LawDecisions, label: str) -> None:
-    typer.echo(f"{label}: orders in force {list(decisions.orders_in_force)}")
+def _in_force(orders: Sequence[Order], day: date) -> str:
+    """What applies on ``day``, stays and vacaturs included: a stay in force matters too."""
+    named = [
+        f"{o.id} ({'stays' if o.kind == 'stay-of-order' else 'vacates'} {o.target})"
+        if o.suspends
+        else o.id
+        for o in in_force(orders, day)
+    ]
+    return ", ".join(named) or "none"
+
+
+def _show(decisions: LawDecisions, orders: Sequence[Order], label: str) -> None:
+    typer.echo(f"{label}: orders in force: {_in_force(orders, decisions.as_of)}")
     typer.echo(f"  policy set sha256 {decisions.policy_sha256}")
 
 
@@ -154,18 +184,19 @@ def _csv_what_if(
     day: date | None,
     supposition: Supposition,
     orders: Path | None,
+    agencies_file: Path | None,
     request: RequestFacts,
 ) -> None:
     if day is None:
         raise InputError("--as-of", "a CSV batch needs a decision date", hint="YYYY-MM-DD")
-    agencies = AgencyFacts()
+    agencies = _agency_facts(agencies_file)
     current, changed = suppose(orders, agencies, supposition, day)
     items = read_facts_csv(path)
     result = what_if(
         LawEngine(current, agencies), LawEngine(changed, agencies), request, items, day
     )
-    _show(result.before, "as recorded")
-    _show(result.after, "what if")
+    _show(result.before, current, "as recorded")
+    _show(result.after, changed, "what if")
     _report(result, items.num_rows)
 
 
@@ -186,7 +217,7 @@ def _ledger_what_if(
             f"the orders folder batch {batch} was decided under is gone",
             hint="give --orders DIR",
         )
-    agencies = agency_facts(AgencyRegistry.load(agencies_file))
+    agencies = _agency_facts(agencies_file)
     current, changed = suppose(directory, agencies, supposition, day)
     request = recorded.request
     typer.echo(
@@ -203,10 +234,10 @@ def _ledger_what_if(
         LawEngine(current, agencies), LawEngine(changed, agencies), request, recorded.items, day
     )
     source = directory or "the built-in timeline"
-    _show(result.before, f"orders as they are ({source}), as of {day}")
+    _show(result.before, current, f"orders as they are ({source}), as of {day}")
     if day == recorded.as_of and result.before.policy_sha256 != recorded.policy_hash:
         typer.echo("  note: differs from the recorded policy set: the orders or policies changed")
-    _show(result.after, f"what if ({supposition.describe()}), as of {day}")
+    _show(result.after, changed, f"what if ({supposition.describe()}), as of {day}")
     _report(result, recorded.items.num_rows)
 
 
@@ -250,10 +281,7 @@ def what_if_command(
     ] = None,
     store: StoreOption = None,
     keys: KeysOption = None,
-    agencies: Annotated[
-        Path | None,
-        typer.Option(help="Ledger mode: agency registry (default: the shipped one)."),
-    ] = None,
+    agencies: AgenciesOption = None,
     requester: Annotated[str, typer.Option(help="CSV mode: requesting agency.")] = "ICE",
     purpose: Annotated[
         str, typer.Option(help="CSV mode: criminal | civil | tax | other.")
@@ -292,7 +320,7 @@ def what_if_command(
         request = RequestFacts(
             requester, purpose, basis, tuple(data or ["address"]), ex_parte_order
         )
-        _csv_what_if(Path(batch), day, supposition, orders, request)
+        _csv_what_if(Path(batch), day, supposition, orders, agencies, request)
         return
     if not BATCH_ID.search(batch):
         raise InputError(batch, "no such file", hint="a ledger batch id is MANIFEST_ID@AS_OF")

@@ -15,6 +15,7 @@ from pathlib import Path
 import cedarpy
 
 from taxgate.errors import ConfigError
+from taxgate.law.facts import agency_code
 from taxgate.law.orders import WILDCARD, Order
 
 POLICY_DIR = Path(__file__).parent / "policies"
@@ -58,7 +59,17 @@ class CompiledPolicySet:
 
 
 def cedar_string(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """``value`` as a Cedar string literal.
+
+    Cedar knows ``\\u{hex}`` but not JSON's ``\\u00XX``, so JSON quoting breaks on a control
+    character in an order's id, case or citation. Printable text is left as it is, which keeps
+    the policy text (and its hash) of existing orders unchanged.
+    """
+    quoted = (
+        "\\" + char if char in '"\\' else char if char.isprintable() else f"\\u{{{ord(char):x}}}"
+        for char in value
+    )
+    return '"' + "".join(quoted) + '"'
 
 
 @dataclass(frozen=True)
@@ -187,13 +198,18 @@ def _members(values: Sequence[str], render: str) -> str:
     return "[" + ", ".join(render.format(cedar_string(v)) for v in values) + "]"
 
 
+def _agencies(values: Sequence[str]) -> str:
+    # The engine names principal and resource by agency_code; an order must spell them alike.
+    return _members([agency_code(v) for v in values], "Agency::{}")
+
+
 def order_policy(order: Order) -> str:
     """One barring order as a forbid: its scope in ``when``, its exceptions in ``unless``."""
     conditions = []
     if WILDCARD not in order.disclosers:
-        conditions.append(f"resource in {_members(order.disclosers, 'Agency::{}')}")
+        conditions.append(f"resource in {_agencies(order.disclosers)}")
     if WILDCARD not in order.recipients:
-        conditions.append(f"principal in {_members(order.recipients, 'Agency::{}')}")
+        conditions.append(f"principal in {_agencies(order.recipients)}")
     if WILDCARD not in order.data:
         conditions.append(f"{_members(order.data, '{}')}.containsAny(context.data)")
     if WILDCARD not in order.purposes:

@@ -29,6 +29,7 @@ from taxgate.law.facts import (
     AgencyFacts,
     ItemContext,
     RequestFacts,
+    agency_code,
 )
 from taxgate.law.orders import Order, load_orders
 from taxgate.law.timeline import barring_orders
@@ -96,7 +97,8 @@ class LawEngine:
         return self._sets[key]
 
     def _entities_for(self, request: RequestFacts) -> cedarpy.Entities:
-        names = tuple(sorted(self.agencies.all_agencies() | {request.requester, request.discloser}))
+        parties = {agency_code(request.requester), agency_code(request.discloser)}
+        names = tuple(sorted(self.agencies.all_agencies() | parties))
         if names not in self._entities:
             document = [
                 {
@@ -120,9 +122,9 @@ class LawEngine:
         _check_request(request)
         policy_set = self.policy_set(as_of)
         base = {
-            "principal": {"type": "Agency", "id": request.requester},
+            "principal": {"type": "Agency", "id": agency_code(request.requester)},
             "action": {"type": "Action", "id": "disclose"},
-            "resource": {"type": "Agency", "id": request.discloser},
+            "resource": {"type": "Agency", "id": agency_code(request.discloser)},
         }
         requests = []
         for context in contexts:

@@ -38,12 +38,12 @@ ITEM_SCHEMA = pa.schema(
     ]
 )
 
-# Fallback until the agency registry (agencies.toml) is wired in: contracts.md §2's agencies,
-# all compliant.
+# Fallback when no registry is given: contracts.md §2's agencies, all compliant, spelled as
+# the shipped agencies.toml spells them once loaded (upper case; a test keeps the two equal).
 DEFAULT_PARENTS: Mapping[str, str] = MappingProxyType(
     {
-        "IRS": "Treasury",
-        "TIGTA": "Treasury",
+        "IRS": "TREASURY",
+        "TIGTA": "TREASURY",
         "ICE": "DHS",
         "USCIS": "DHS",
         "CBP": "DHS",
@@ -52,8 +52,18 @@ DEFAULT_PARENTS: Mapping[str, str] = MappingProxyType(
     }
 )
 DEFAULT_AGENCIES: frozenset[str] = frozenset(
-    {"Treasury", "IRS", "TIGTA", "DHS", "ICE", "USCIS", "CBP", "DOJ", "FBI", "DEA", "SSA"}
+    {"TREASURY", "IRS", "TIGTA", "DHS", "ICE", "USCIS", "CBP", "DOJ", "FBI", "DEA", "SSA"}
 )
+
+
+def agency_code(name: str) -> str:
+    """The one spelling of an agency code the law stage compares: ``Treasury`` → ``TREASURY``.
+
+    The registry upper-cases its codes and intake upper-cases the requester; orders, what-if
+    options and hand-built facts are matched the same way, so no spelling works in one
+    command and fails in another.
+    """
+    return name.strip().upper()
 
 
 @dataclass(frozen=True)
@@ -80,12 +90,19 @@ class AgencyFacts:
     safeguards_blocked: frozenset[str] = frozenset()
     known: frozenset[str] = DEFAULT_AGENCIES
 
+    def __post_init__(self) -> None:
+        parents = {agency_code(a): agency_code(p) for a, p in self.parents.items()}
+        object.__setattr__(self, "parents", MappingProxyType(parents))
+        blocked = frozenset(agency_code(a) for a in self.safeguards_blocked)
+        object.__setattr__(self, "safeguards_blocked", blocked)
+        object.__setattr__(self, "known", frozenset(agency_code(a) for a in self.known))
+
     def all_agencies(self) -> frozenset[str]:
         return self.known | set(self.parents) | set(self.parents.values())
 
     def ancestors(self, agency: str) -> tuple[str, ...]:
         """The agency itself, then its parent, grandparent, ... (stops on a cycle)."""
-        chain = [agency]
+        chain = [agency_code(agency)]
         while (parent := self.parents.get(chain[-1])) is not None and parent not in chain:
             chain.append(parent)
         return tuple(chain)

@@ -7,7 +7,6 @@ an order silently dropped is an order silently disobeyed.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from taxgate.errors import ConfigError
-from taxgate.law.facts import DATA_CATEGORIES, PURPOSES, AgencyFacts
+from taxgate.law.facts import DATA_CATEGORIES, PURPOSES, AgencyFacts, agency_code
 
 BUILTIN_ORDERS = Path(__file__).parent / "orders"
 
@@ -26,8 +25,11 @@ SUSPENDING_KINDS = frozenset({"stay-of-order", "vacatur"})
 KINDS = BARRING_KINDS | SUSPENDING_KINDS | {"denial"}
 EXCEPTIONS = frozenset({"criminal-compliant"})
 WILDCARD = "*"
-# Ids end up in reason codes (order.<id>) and Cedar string literals: keep them plain.
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]{0,79}$")
+# Where an id goes: the reason code ``order.<id>`` in a ``;``-separated reasons column (CSV
+# and what-if input, split on ``;`` and stripped), Cedar ``@id``/``@reason`` string literals
+# (escaped by ``cedar_string``), ledger JSON, and console lines. So an id may be anything
+# printable except whitespace and ``;``; no file is ever named after one.
+ID_MAX_LENGTH = 200
 _SCOPE_FIELDS = ("disclosers", "recipients", "data", "purposes")
 
 
@@ -129,11 +131,40 @@ class _Reader:
                 self.note(name, f"unknown value {entry!r}; expected one of {sorted(allowed)}")
         return tuple(value)
 
+    def agencies(self, name: str, known: frozenset[str], *, required: bool) -> tuple[str, ...]:
+        """Agency codes, matched case-insensitively, kept upper-case as the registry spells them."""
+        entries = self.names(name, None, required=required)
+        codes = tuple(e if e == WILDCARD else agency_code(e) for e in entries)
+        for entry, code in zip(entries, codes, strict=True):
+            if code != WILDCARD and code not in known:
+                self.note(
+                    name,
+                    f"unknown agency {entry!r}; the agency registry has {', '.join(sorted(known))}"
+                    " (give --agencies FILE for another registry)",
+                )
+        return codes
+
+
+def id_problem(order_id: str) -> str | None:
+    """Why ``order_id`` cannot be an order id, or None when it can."""
+    if len(order_id) > ID_MAX_LENGTH:
+        return f"is {len(order_id)} characters long; keep it to {ID_MAX_LENGTH} at most"
+    for char in order_id:
+        if char == ";":
+            return "contains ';', which separates reason codes; use another character"
+        if char.isspace() or not char.isprintable():
+            return (
+                f"contains {char!r}; an id is one word (no spaces or control characters), "
+                "e.g. ctr-stay-2025-11-21"
+            )
+    return None
+
 
 def parse_order(path: Path, agencies: AgencyFacts, problems: list[OrderProblem]) -> Order | None:
     """One order file → an ``Order`` (problems appended), or None when it is not TOML at all."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: editors on Windows save a byte-order mark that TOML itself does not allow.
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(OrderProblem(path, None, f"cannot be read: {exc}"))
         return None
@@ -142,8 +173,9 @@ def parse_order(path: Path, agencies: AgencyFacts, problems: list[OrderProblem])
         return None
     read = _Reader(path, raw, problems)
     order_id = read.text("id")
-    if order_id and not ID_PATTERN.match(order_id):
-        read.note("id", f"{order_id!r}: use lower-case letters, digits, '.' and '-'")
+    problem = id_problem(order_id) if order_id else None
+    if problem:
+        read.note("id", f"{order_id!r} {problem}")
     kind = read.text("kind")
     if kind and kind not in KINDS:
         read.note("kind", f"unknown kind {kind!r}; expected one of {sorted(KINDS)}")
@@ -153,7 +185,9 @@ def parse_order(path: Path, agencies: AgencyFacts, problems: list[OrderProblem])
     expires = read.day("expires", required=False)
     if effective and expires and expires <= effective:
         read.note("expires", f"{expires} is not after effective {effective}; it never applies")
-    target = read.text("target", required=kind in SUSPENDING_KINDS)
+    target = read.text("target", required=False)
+    if kind in SUSPENDING_KINDS and raw.get("target") in (None, ""):
+        read.note("target", f"missing; a {kind} must name the id of the order it suspends or ends")
     if target and kind not in SUSPENDING_KINDS:
         read.note("target", f"only a stay-of-order or vacatur has a target, not a {kind}")
     prior = raw.get("reaches_prior_disclosures", False)
@@ -169,8 +203,8 @@ def parse_order(path: Path, agencies: AgencyFacts, problems: list[OrderProblem])
         issued=issued or date.min,
         effective=effective or date.min,
         expires=expires,
-        disclosers=read.names("disclosers", known_agencies, required=bars),
-        recipients=read.names("recipients", known_agencies, required=bars),
+        disclosers=read.agencies("disclosers", known_agencies, required=bars),
+        recipients=read.agencies("recipients", known_agencies, required=bars),
         data=read.names("data", frozenset(DATA_CATEGORIES), required=bars),
         purposes=read.names("purposes", frozenset(PURPOSES), required=bars),
         exceptions=read.names("except", EXCEPTIONS, required=False),
@@ -210,8 +244,8 @@ def _cross_check(orders: list[Order]) -> list[OrderProblem]:
         else:
             by_id[order.id] = order
     for order in orders:
-        if not order.suspends:
-            continue
+        if not order.suspends or not order.target:
+            continue  # a missing target is reported where the file is read
         target = by_id.get(order.target)
         if target is None:
             problems.append(OrderProblem(order.path, "target", f"no order has id {order.target!r}"))

@@ -44,6 +44,14 @@ def in_effect(orders: Sequence[Order], day: date) -> frozenset[str]:
     return frozenset(order.id for order in orders if applies(order))
 
 
+def in_force(orders: Sequence[Order], day: date) -> tuple[Order, ...]:
+    """Barring orders, stays and vacaturs that apply on ``day`` (denials bar nothing), by id."""
+    live = in_effect(orders, day)
+    return tuple(
+        sorted((o for o in orders if o.kind != "denial" and o.id in live), key=lambda o: o.id)
+    )
+
+
 def barring_orders(orders: Sequence[Order], day: date) -> tuple[Order, ...]:
     """The orders that bar disclosures on ``day``, sorted by id."""
     live = in_effect(orders, day)
