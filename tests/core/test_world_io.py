@@ -67,3 +67,28 @@ def test_missing_column_names_file_and_column(tmp_path: Path) -> None:
         open_world(connect(), tmp_path / "w")
     assert "taxpayers.csv" in str(caught.value)
     assert "'surname'" in str(caught.value)
+
+
+def test_integer_codes_in_parquet_get_their_leading_zeros_back(tmp_path: Path) -> None:
+    """A master file exported with TIN and ZIP as integers: 000123456 became 123456. Taken as
+    written, no item's TIN would match it and the accounting would miss the taxpayer."""
+    world = tmp_path / "w"
+    world.mkdir()
+    pq.write_table(
+        pa.table({**TAXPAYER, "tin": pa.array([123456], pa.int64())}), world / "taxpayers.parquet"
+    )
+    address = {**ADDRESS, "tin": pa.array([123456], pa.int64()), "zip": pa.array([501], pa.int32())}
+    pq.write_table(pa.table(address), world / "addresses.parquet")
+    con = connect()
+    open_world(con, world)
+    assert con.execute("SELECT tin FROM taxpayers").fetchall() == [("000123456",)]
+    assert con.execute("SELECT tin, zip FROM addresses").fetchall() == [("000123456", "00501")]
+
+
+def test_a_code_stored_as_a_fraction_is_refused(tmp_path: Path) -> None:
+    world = tmp_path / "w"
+    world.mkdir()
+    pq.write_table(pa.table({**TAXPAYER, "tin": pa.array([123456.0])}), world / "taxpayers.parquet")
+    pq.write_table(pa.table(ADDRESS), world / "addresses.parquet")
+    with pytest.raises(InputError, match=r"taxpayers\.parquet, field 'tin': is DOUBLE"):
+        open_world(connect(), world)
