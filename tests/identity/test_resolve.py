@@ -281,3 +281,24 @@ def test_second_names_that_differ_outright_need_a_tin(trained_world: World) -> N
     assert got["initial"]["tin"] == tin
     assert got["twin-with-tin"]["outcome"] == MATCHED
     assert got["twin-with-tin"]["tin"] == tin
+
+
+def test_a_tin_that_is_another_taxpayers_sends_the_item_to_review(trained_world: World) -> None:
+    """Name, DOB and address say one taxpayer, the TIN another: the request names two
+    people (a borrowed number, a typo, two records merged); a person decides which."""
+    world, people = trained_world
+    tin, other = "000100011", "000100012"
+    item = {**_person(people, tin), **home_of(world, tin)}
+    got = resolve(
+        world,
+        [
+            {"item_id": "own-tin", **item, "tin": tin},
+            {"item_id": "other-tin", **item, "tin": other},
+            {"item_id": "unknown-tin", **item, "tin": "000999999"},
+        ],
+    )
+    assert (got["own-tin"]["outcome"], got["own-tin"]["tin"]) == (MATCHED, tin)
+    assert got["other-tin"]["outcome"] == AMBIGUOUS
+    assert got["other-tin"]["best_tin"] == tin
+    # A TIN that is nobody's is a typo or an invented number: the rest still identifies.
+    assert (got["unknown-tin"]["outcome"], got["unknown-tin"]["tin"]) == (MATCHED, tin)

@@ -5,7 +5,9 @@ Per item (contracts.md §4):
   TIN is itself plausible (a TIN alone never identifies, it may be a typo or borrowed); and
   the best rival is both implausible and far behind (a margin in match weight).
 - ``match.none``: no candidate is even plausible.
-- ``match.ambiguous``: anything else (a person decides).
+- ``match.ambiguous``: anything else (a person decides), including an item whose TIN is
+  another taxpayer's than the one its other evidence points to: the request names two people,
+  one by TIN and one by everything else (a borrowed number, a typo, two records merged).
 Separately, for matched items, ``match.address`` when the supplied address agrees with no
 address on file for that taxpayer (after normalisation; tolerant of typos, never of a
 different house number, ZIP or unit).
@@ -232,11 +234,16 @@ def decide(
             SELECT greatest({identity.common_given_share},
                             {identity.common_given_min_taxpayers} / count(*)) AS share
             FROM tg_people
+        ), owners AS (
+            -- Whose TIN each item gives ('' when the world holds it twice: no one's for sure).
+            SELECT tin, CASE WHEN count(DISTINCT uid) = 1 THEN min(uid) ELSE '' END AS uid
+            FROM tg_people WHERE tin IN (SELECT tin FROM tg_items) GROUP BY tin
         ), items AS (
-            SELECT i.uid, coalesce(f.tf_given, 0) >= c.share AS common_given
+            SELECT i.uid, coalesce(f.tf_given, 0) >= c.share AS common_given, o.uid AS tin_owner
             FROM tg_items i CROSS JOIN common c LEFT JOIN tg_tf_given f ON f.given = i.given
+            LEFT JOIN owners o ON o.tin = i.tin
         )
-        SELECT i.uid AS item_id, b.tin AS best_tin,
+        SELECT i.uid AS item_id, b.tin AS best_tin, i.tin_owner,
                b.match_probability AS p, b.match_weight AS w,
                1 / (1 + pow(2, -b.weight_without_tin)) AS p_without_tin,
                coalesce({_gate_sql(gammas)}, false) AS identified,
@@ -252,6 +259,7 @@ def decide(
             WHEN p IS NULL OR p < {plausible} THEN '{NONE}'
             WHEN contradicted AND coalesce(rival_p, 0) < {plausible} THEN '{NONE}'
             WHEN p >= {release} AND p_without_tin >= {identity.tinless_threshold} AND identified
+                 AND (tin_owner IS NULL OR tin_owner = best_tin)
                  AND (rival_p IS NULL OR (rival_p < {identity.rival_ceiling}
                                           AND w - rival_w >= {identity.rival_margin_bits}))
                 THEN '{MATCHED}'
