@@ -278,3 +278,21 @@ def test_an_output_folder_that_is_a_file_is_refused(
     assert len(done.stderr.strip().splitlines()) == 1
     assert "taken" in done.stderr and "not a directory" in done.stderr
     assert not store.exists()
+
+
+@pytest.mark.parametrize(
+    ("as_of", "problem"),
+    [("2025-08-01", "before the request was received"), ("", "must be a date")],
+)
+def test_a_decision_date_that_cannot_be_is_refused(
+    scenario: tuple[Path, Path], tmp_path: Path, as_of: str, problem: str
+) -> None:
+    world, manifest = scenario
+    store = tmp_path / "store.db"
+    args = decide_args(world, manifest, tmp_path / "out", f"sqlite:///{store}", tmp_path / "k")
+    args[args.index("--as-of") + 1] = as_of
+    done = run_decide(*args)
+    assert done.returncode != 0
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert problem in done.stderr
+    assert not store.exists()

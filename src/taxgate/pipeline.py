@@ -104,6 +104,16 @@ def decide(manifest: Path, options: DecideOptions, progress: Progress = _quiet) 
 
     progress("intake", f"loading {manifest}")
     batch = load_request(manifest, agencies=options.agencies, settings=settings)
+    if options.as_of < batch.manifest.received:
+        # A decision dated before the request existed would misdate the ledger's record of
+        # what was known when; what-if answers "what would a date have allowed".
+        raise InputError(
+            manifest,
+            f"--as-of {options.as_of.isoformat()} is before the request was received "
+            f"({batch.manifest.received.isoformat()})",
+            field="received",
+            hint="decide as of the day of the decision; `taxgate orders what-if` explores dates",
+        )
     lap("intake")  # the specificity screens run inside intake, over the whole batch
 
     progress("identity", f"resolving {batch.size:,} items against {options.world}")

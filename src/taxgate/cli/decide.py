@@ -27,7 +27,10 @@ def decide_command(
     manifest: Annotated[Path, typer.Argument(help="The request manifest (request.toml).")],
     world: Annotated[Path, typer.Option(help="The taxpayer master file (a world folder).")],
     out: Annotated[Path, typer.Option(help="Where decisions.csv, response.csv, summary.json go.")],
-    as_of: Annotated[str, typer.Option(help="Decide under the law in force on this date.")] = "",
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Decide under the law in force on this date (default: today)."),
+    ] = None,
     orders: Annotated[
         Path | None, typer.Option(help="Court orders folder (default: the built-in timeline).")
     ] = None,
@@ -54,7 +57,7 @@ def decide_command(
     console = Console(stderr=True)
     options = DecideOptions(
         world=world,
-        as_of=_date(as_of) if as_of else date.today(),
+        as_of=date.today() if as_of is None else _date(as_of),
         out=out,
         orders=orders,
         agencies=agencies,
