@@ -344,9 +344,10 @@ def test_cli_bad_argument_is_one_line_on_stderr(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "taxgate", *args], capture_output=True, text=True, check=False
     )
-    assert done.returncode != 0
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "--itin-share" in lines[0], done.stderr
+    assert done.returncode == 2
+    # Exactly one line: a progress bar must not leave a blank line before the error.
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and "--itin-share" in lines[0], repr(done.stderr)
 
 
 def test_nickname_and_variant_tables() -> None:

@@ -1,8 +1,10 @@
 """Court orders as data (contracts.md §3): load one TOML per file, and check the set.
 
-``check_orders`` collects every problem (file, field, what is wrong) so ``taxgate orders
-check`` can report them all; ``load_orders`` refuses a directory with any problem, because
-an order silently dropped is an order silently disobeyed.
+An orders folder is read with its sub-folders (people file orders by court or case), skipping
+hidden entries (``.git``, editor swap files) and anything not named ``*.toml`` (READMEs,
+``.bak`` copies). ``check_orders`` collects every problem (file, field, what is wrong) so
+``taxgate orders check`` can report them all; ``load_orders`` refuses a directory with any
+problem, because an order silently dropped is an order silently disobeyed.
 """
 
 from __future__ import annotations
@@ -224,22 +226,52 @@ def check_orders(
     if not directory.is_dir():
         return [], [OrderProblem(directory, None, "is not a directory of *.toml order files")]
     parsed: list[Order] = []
-    for path in [*sorted(directory.glob("*.toml")), *extra]:
+    for path in [*order_files(directory, problems), *extra]:
         order = parse_order(path, agencies, problems)
         if order is not None:
             parsed.append(order)
     # Cross-check even the malformed ones, so one run reports everything wrong with a file.
-    problems.extend(_cross_check([o for o in parsed if o.id]))
+    problems.extend(_cross_check([o for o in parsed if o.id], directory))
     faulty = {problem.file for problem in problems}
     return [o for o in parsed if o.path not in faulty], problems
 
 
-def _cross_check(orders: list[Order]) -> list[OrderProblem]:
+def order_files(directory: Path, problems: list[OrderProblem]) -> list[Path]:
+    """Every ``*.toml`` under ``directory``, sub-folders included, hidden entries skipped.
+
+    A folder that cannot be listed is a problem, not an empty folder: the orders in it would
+    otherwise go unenforced without a word. Symlinked folders are followed once each.
+    """
+    found: list[Path] = []
+    seen: set[Path] = set()
+    pending = [directory]
+    while pending:
+        folder = pending.pop()
+        real = folder.resolve()
+        if real in seen:
+            continue
+        seen.add(real)
+        try:
+            entries = list(folder.iterdir())
+        except OSError as exc:
+            problems.append(OrderProblem(folder, None, f"cannot be read: {exc}"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                pending.append(entry)
+            elif entry.suffix.lower() == ".toml":
+                found.append(entry)
+    return sorted(found)
+
+
+def _cross_check(orders: list[Order], directory: Path) -> list[OrderProblem]:
     problems: list[OrderProblem] = []
     by_id: dict[str, Order] = {}
     for order in orders:
         if order.id in by_id:
-            first = by_id[order.id].path.name
+            first = _shown(by_id[order.id].path, directory)
             problems.append(OrderProblem(order.path, "id", f"{order.id!r} is also used in {first}"))
         else:
             by_id[order.id] = order
@@ -261,6 +293,14 @@ def _cross_check(orders: list[Order]) -> list[OrderProblem]:
             OrderProblem(order.path, "target", "stays and vacaturs form a cycle through this order")
         )
     return problems
+
+
+def _shown(path: Path, directory: Path) -> str:
+    """``path`` as a reader finds it: relative to the orders folder when inside it."""
+    try:
+        return str(path.relative_to(directory))
+    except ValueError:
+        return str(path)
 
 
 def _cycle(by_id: dict[str, Order]) -> list[str]:
