@@ -111,7 +111,7 @@ def test_entries_of_on_every_store(store_url: str, tmp_path: Path) -> None:
     "command",
     [
         ["list"],
-        ["show", "SOME-BATCH@2025-08-07", "ITEM-1"],
+        ["show", "SOME-BATCH@2025-08-07", "ITEM-1", "--officer", "A. Roe"],
         ["decide", "B@2025-08-07", "I-1", "--withhold", "--reason", "no", "--officer", "A. Roe"],
     ],
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pyarrow as pa
 from typer.testing import CliRunner
 
@@ -17,11 +19,15 @@ from .conftest import Decided, Store
 runner = CliRunner()
 
 
+def _show(batch: str, item: str, store: Store) -> list[str]:
+    return ["show", batch, item, "--store", store.url, "--keys", str(store.keys)]
+
+
 def test_show_prints_item_candidates_and_weights(decided: Decided, store: Store) -> None:
     item, tin = decided.releasable[0]
     shown = runner.invoke(
         app,
-        ["show", decided.batch, item, "--store", store.url, "--keys", str(store.keys)],
+        [*_show(decided.batch, item, store), "--officer", "A. Officer"],
         env={"COLUMNS": "160"},
     )
     assert shown.exit_code == 0, shown.output
@@ -37,18 +43,44 @@ def test_show_prints_item_candidates_and_weights(decided: Decided, store: Store)
 def test_show_of_an_item_not_in_review_is_refused(decided: Decided, store: Store) -> None:
     shown = runner.invoke(
         app,
-        [
-            "show",
-            decided.batch,
-            decided.decided_other,
-            "--store",
-            store.url,
-            "--keys",
-            str(store.keys),
-        ],
+        [*_show(decided.batch, decided.decided_other, store), "--officer", "A. Officer"],
     )
     assert shown.exit_code != 0
     assert "is not in review" in str(shown.exception)
+
+
+def test_every_showing_is_recorded_with_the_officer_and_the_taxpayers_shown(
+    decided: Decided, store: Store
+) -> None:
+    """IRS Pub. 1075: an audit record of each access to FTI, who and what, so that browsing
+    (§7213A) can be told from work. Looking twice is two records; looking is no disclosure."""
+    item, tin = decided.releasable[0]
+    with store.open() as ledger:
+        disclosed = ledger.accounting(tin)
+    for officer in ("A. Officer", "B. Officer"):
+        shown = runner.invoke(app, [*_show(decided.batch, item, store), "--officer", officer])
+        assert shown.exit_code == 0, shown.output
+    with store.open() as ledger:
+        looks = [doc for _, doc in ledger.entries_of("inspection", batch=decided.batch)]
+        assert [doc["actor"] for doc in looks] == ["A. Officer", "B. Officer"]
+        assert all(doc["details"]["item"] == item for doc in looks)
+        assert all(ledger.subject(tin) in doc["details"]["shown"] for doc in looks)
+        assert all(tin not in json.dumps(doc) for doc in looks)  # subject keys, never the TIN
+        assert ledger.verify().ok
+        assert ledger.accounting(tin) == disclosed
+
+
+def test_showing_without_an_officer_is_refused_and_records_nothing(
+    decided: Decided, store: Store
+) -> None:
+    item, _ = decided.releasable[0]
+    with store.open() as ledger:
+        before = ledger.size()
+    shown = runner.invoke(app, _show(decided.batch, item, store))
+    assert shown.exit_code != 0
+    assert "--officer" in str(shown.exception)
+    with store.open() as ledger:
+        assert ledger.size() == before
 
 
 def _item(world_row: dict[str, str], item_id: str) -> pa.Table:

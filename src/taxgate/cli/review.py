@@ -16,6 +16,7 @@ from taxgate.errors import TaxgateError
 from taxgate.ledger import Ledger
 from taxgate.model import ITEM_COLUMNS
 from taxgate.review import ReviewCase, VerdictRequest, decide_case, open_case, pending
+from taxgate.review.inspection import record_inspection
 from taxgate.review.verdict import RELEASE, WITHHOLD, check_request
 
 app = typer.Typer(
@@ -143,6 +144,7 @@ def _weights_table(case: ReviewCase, rank: int, tin: str) -> Table:
 def show(
     batch: Annotated[str, typer.Argument(help="The batch id, REQUEST@AS-OF.")],
     item: Annotated[str, typer.Argument(help="The item id.")],
+    officer: Annotated[str, typer.Option(help="Your name: the officer looking.")] = "",
     store: Store = None,
     keys: Keys = None,
     world: World = None,
@@ -151,13 +153,17 @@ def show(
 ) -> None:
     """Show a waiting item beside its candidate taxpayers and their match weights.
 
-    Inspection by the discloser's own officer deciding this disclosure (§6103(h)(1));
-    nothing is recorded for it, the verdict is.
+    Inspection by the discloser's own officer deciding this disclosure (§6103(h)(1)). Each
+    showing is recorded in the ledger first (who, when, which taxpayers; IRS Pub. 1075):
+    `taxgate ledger export` lists them.
 
-    Example: `taxgate review show ICE-2025-0806@2025-08-07 ICE-000013`
+    Example: `taxgate review show ICE-2025-0806@2025-08-07 ICE-000013 --officer "A. Officer"`
     """
+    if not officer.strip():
+        raise TaxgateError("an inspection names the officer who looks: pass --officer NAME")
     with Ledger.open(store, keys, create=False) as ledger:
         case = open_case(ledger, batch, item, world=world, manifest=manifest, agencies=agencies)
+        record_inspection(ledger, case, officer)
     console = Console()
     decision = case.decision
     console.print(_item_table(case))

@@ -18,7 +18,9 @@ from datetime import date
 from json.encoder import encode_basestring
 from typing import Any, Literal, cast
 
-EntryKind = Literal["decision", "verdict", "release", "order", "notice", "acknowledgement"]
+EntryKind = Literal[
+    "decision", "verdict", "release", "order", "notice", "acknowledgement", "inspection"
+]
 ENTRY_KINDS: tuple[EntryKind, ...] = (
     "decision",
     "verdict",
@@ -26,6 +28,7 @@ ENTRY_KINDS: tuple[EntryKind, ...] = (
     "order",
     "notice",
     "acknowledgement",
+    "inspection",  # an officer was shown return information (IRS Pub 1075 audit record)
 )
 _KINDS = frozenset(ENTRY_KINDS)
 FORMAT_VERSION = 1
