@@ -1,7 +1,7 @@
 """The ``taxgate`` command: a thin layer over the stage packages.
 
-User mistakes (``TaxgateError``) print one line on stderr and exit non-zero; anything else
-is a bug and keeps its traceback.
+User mistakes (``TaxgateError``, and command-line mistakes Typer finds) print one line on
+stderr and exit non-zero; anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -47,10 +47,28 @@ app.command("demo")(demo.demo)
 app.command("bench")(bench.bench)
 
 
-def main() -> None:
+def _usage_line(exc: typer.TyperException) -> str:
+    """A command-line mistake (unknown option, bad value) as one line naming the command."""
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    context = getattr(exc, "ctx", None)
+    where = f" (see `{context.command_path} --help`)" if context is not None else ""
+    return " ".join(f"{message}{where}".split())
+
+
+def main(argv: list[str] | None = None) -> None:
+    # Not standalone: Typer would draw a usage box over many lines for a mistyped option; the
+    # contract is one line for every user mistake, whichever layer finds it.
     try:
-        app()
+        result = app(args=argv, prog_name="taxgate", standalone_mode=False)
     except TaxgateError as exc:
         # print(), not Rich: Rich wraps long lines, and the contract is one line.
         print(f"taxgate: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    except typer.TyperException as exc:
+        if exc.format_message() if hasattr(exc, "format_message") else str(exc):
+            print(f"taxgate: error: {_usage_line(exc)}", file=sys.stderr)
+        sys.exit(int(getattr(exc, "exit_code", 2)))  # no message: help was shown (no args)
+    except typer.Abort:
+        print("taxgate: interrupted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(result if isinstance(result, int) else 0)
