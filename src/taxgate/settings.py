@@ -22,6 +22,9 @@ ENV_VAR = "TAXGATE_SETTINGS"
 class NotSpecificSettings:
     max_share: float
     min_items: int
+    template_max_share: float
+    cited_template_max_share: float
+    template_coverage: float
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,11 @@ def load_settings(path: Path | None = None) -> Settings:
                 not_specific=NotSpecificSettings(
                     max_share=float(intake["not_specific"]["max_share"]),
                     min_items=int(intake["not_specific"]["min_items"]),
+                    template_max_share=float(intake["not_specific"]["template_max_share"]),
+                    cited_template_max_share=float(
+                        intake["not_specific"]["cited_template_max_share"]
+                    ),
+                    template_coverage=float(intake["not_specific"]["template_coverage"]),
                 ),
                 officers=OfficerSettings(
                     max_share=float(intake["officers"]["max_share"]),

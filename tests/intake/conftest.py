@@ -16,6 +16,39 @@ from taxgate.model import ITEM_COLUMNS, OPTIONAL_ITEM_COLUMNS
 COLUMNS = ITEM_COLUMNS + OPTIONAL_ITEM_COLUMNS
 
 
+# Words for reasons that state different facts per item: 7 x 11 x 13 combinations, so no
+# fact pattern recurs on more than a few items of a test batch (see test_templates.py).
+ACTS: tuple[str, ...] = ("signed", "cashed", "forged", "mailed", "endorsed", "deposited", "wired")
+THINGS: tuple[str, ...] = (
+    "checks",
+    "invoices",
+    "manifests",
+    "ledgers",
+    "receipts",
+    "contracts",
+    "vouchers",
+)
+THINGS += ("deeds", "titles", "bonds", "notes")
+PLACES: tuple[str, ...] = (
+    "Dayton",
+    "Tulsa",
+    "Fresno",
+    "Akron",
+    "Boise",
+    "Macon",
+    "Joliet",
+    "Provo",
+    "Salem",
+)
+PLACES += ("Tempe", "Ogden", "Yuma", "Butte")
+
+
+def individual_reason(n: int) -> str:
+    act, thing = ACTS[n % len(ACTS)], THINGS[n // len(ACTS) % len(THINGS)]
+    place = PLACES[n // (len(ACTS) * len(THINGS)) % len(PLACES)]
+    return f"Subject {act} {thing} at {place} after removal order A{n:06d}"
+
+
 def good_item(n: int = 1, **changes: str) -> dict[str, str]:
     """A sufficient item for an 8 U.S.C. 1253(a)(1) request received 2025-08-06."""
     item = {
@@ -32,7 +65,7 @@ def good_item(n: int = 1, **changes: str) -> dict[str, str]:
         "zip": "62701",
         "taxable_periods": "2022;2023",
         "investigation_id": f"INV-{n:05d}",
-        "reason": f"Subject of removal order case A{n:06d}, failed to depart within 90 days",
+        "reason": individual_reason(n),
         "officer": f"Officer {chr(65 + n % 26)}{chr(65 + n // 26 % 26)} Rivera",
         "removal_order_date": "2019-05-01",
         "removal_order_case": f"A{n:09d}",

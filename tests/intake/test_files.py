@@ -151,18 +151,46 @@ def test_empty_item_id(write_request: WriteRequest) -> None:
 
 
 @pytest.mark.parametrize(
-    "cell", ["=cmd|' /C calc'!A0", "+SUM(A1:A2)", "@SUM(A1)", "-2+3+cmd|' /C calc'!A0", "\tx", "-x"]
+    "cell",
+    ["=cmd|' /C calc'!A0", "+SUM(A1:A2)", "@SUM(A1)", "-2+3+cmd|' /C calc'!A0", " \t=x", "-x"],
 )
-def test_formula_cells_are_refused(write_request: WriteRequest, cell: str) -> None:
+def test_formula_item_ids_are_refused(write_request: WriteRequest, cell: str) -> None:
+    """item_id is written back into decisions.csv and response.csv, opened in spreadsheets."""
     items = rows(4)
-    items[2]["reason"] = cell
+    items[2]["item_id"] = cell
     message = error_of(write_request(items))
-    assert "row 3" in message and "field 'reason'" in message and "formula" in message
+    assert "row 3" in message and "field 'item_id'" in message and "formula" in message
+
+
+@pytest.mark.parametrize("column", ["reason", "given_name", "surname", "street", "officer", "tin"])
+@pytest.mark.parametrize("cell", ["- see attached affidavit of SA Smith", "+1 (555) 0100", "@x"])
+def test_leading_dash_or_formula_character_in_read_only_text_is_accepted(
+    write_request: WriteRequest, column: str, cell: str
+) -> None:
+    """Only item_id reaches an output file; other text is contract-valid whatever it starts
+    with (a reason may begin with a dash)."""
+    items = rows(3)
+    items[1][column] = cell
+    batch = load_request(write_request(items))
+    assert batch.items[column][1].as_py() == cell
+
+
+def test_whitespace_led_cells_are_trimmed(write_request: WriteRequest) -> None:
+    items = rows(3)
+    items[0]["given_name"] = "\tFrank"
+    items[0]["item_id"] = "\t I-00001"
+    items[2]["reason"] = "\r\n- see attached affidavit regarding wire transfers to account 7781"
+    batch = load_request(write_request(items))
+    assert batch.items["given_name"][0].as_py() == "Frank"
+    assert batch.items["norm_given_name"][0].as_py() == "FRANK"
+    assert batch.items["item_id"][0].as_py() == "I-00001"
+    assert batch.items["reason"][2].as_py().startswith("- see attached")
+    assert batch.items["reasons"].to_pylist() == [[], [], []]
 
 
 def test_negative_numbers_are_not_formulas(write_request: WriteRequest) -> None:
     items = rows(2)
-    items[1]["unit"] = "-1"
+    items[1]["item_id"] = "-1"
     assert load_request(write_request(items)).size == 2
 
 

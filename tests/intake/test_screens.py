@@ -9,11 +9,13 @@ from hypothesis import strategies as st
 from taxgate import reasons
 from taxgate.intake.columns import clean_text_column, normalize_officer
 from taxgate.intake.screens import run_screens
+from taxgate.intake.templates import NORMALISED_PARTICULARS, RAW_PARTICULARS
 from taxgate.settings import IntakeSettings, NotSpecificSettings, OfficerSettings, load_settings
 
-from .conftest import WriteRequest, good_item
+from .conftest import WriteRequest, good_item, individual_reason
 from .test_checks import reasons_of
 
+PARTICULARS = (*RAW_PARTICULARS, *NORMALISED_PARTICULARS)
 DEFAULTS = load_settings().intake  # max_share 0.05, min_items 25, min_investigations 25
 
 
@@ -27,6 +29,7 @@ def batch_table(reason: list[str], investigation: list[str], officer: list[str])
                 pa.chunked_array([pa.array(investigation, pa.string())])
             ),
             "norm_officer": [normalize_officer(o) for o in officer],
+            **{name: [""] * n for name in PARTICULARS if name != "norm_officer"},
         }
     )
 
@@ -53,7 +56,7 @@ def test_boilerplate_reason_flags_every_item_carrying_it(write_request: WriteReq
 def test_one_investigation_id_for_everyone_is_flagged() -> None:
     n = 100
     table = batch_table(
-        [f"reason {i} specific words" for i in range(n)], ["OP-SWEEP"] * 60 + [""] * 40, [""] * n
+        [individual_reason(i) for i in range(n)], ["OP-SWEEP"] * 60 + [""] * 40, [""] * n
     )
     findings, masks = run_screens(table, DEFAULTS)
     assert [(f.field, f.value, f.items) for f in findings] == [("investigation_id", "OP SWEEP", 60)]
@@ -80,7 +83,13 @@ def test_evidence_is_truncated() -> None:
 
 def test_thresholds_come_from_settings() -> None:
     strict = IntakeSettings(
-        not_specific=NotSpecificSettings(max_share=0.5, min_items=3),
+        not_specific=NotSpecificSettings(
+            max_share=0.5,
+            min_items=3,
+            template_max_share=0.5,
+            cited_template_max_share=0.5,
+            template_coverage=0.75,
+        ),
         officers=OfficerSettings(max_share=0.5, min_investigations=3),
         removal_min_days=90,
         max_item_file_mb=10,
@@ -95,7 +104,9 @@ def test_thresholds_come_from_settings() -> None:
     }
 
 
-values = st.sampled_from([f"value {i}" for i in range(40)] + [""])
+# Distinct words: a reason like "value 7" would be one template ("VALUE") for everyone.
+WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike".split()  # noqa: SIM905
+values = st.sampled_from([f"{a} {b}" for a in WORDS for b in WORDS[:3]] + [""])
 
 
 @settings(max_examples=150, deadline=None)
@@ -112,7 +123,7 @@ def test_individual_batches_are_never_flagged(data: st.DataObject) -> None:
         out = []
         for i, value in enumerate(drawn):
             counts[value] = counts.get(value, 0) + 1
-            out.append(value if counts[value] < limit else f"unique {i}")
+            out.append(value if counts[value] < limit else f"unique {WORDS[i % 13]} {i}")
         return out
 
     findings, masks = run_screens(batch_table(column(), column(), column()), DEFAULTS)

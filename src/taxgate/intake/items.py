@@ -25,11 +25,17 @@ KNOWN_COLUMNS: Final = ITEM_COLUMNS + OPTIONAL_ITEM_COLUMNS
 DATE_COLUMNS: Final = ("date_of_birth", "removal_order_date")
 ROW: Final = "row"  # 1-based data row number, added to the loaded table
 
-# OWASP "CSV injection": a cell a spreadsheet would run as a formula. A cell starting with "-"
-# is refused unless it is a plain negative number ("-2+3+cmd|..." is a formula).
-_FORMULA: Final = r"^[=+@\t\r]"
+# OWASP "CSV injection": a cell a spreadsheet would run as a formula. Of the item columns only
+# `item_id` is ever written back out (decisions.csv, response.csv, response amendments; the
+# released address comes from the master file), and it is the requester's key to the answer,
+# so it cannot be rewritten on output: an id starting with = + @ is refused, and one starting
+# with "-" unless it is a plain negative number ("-2+3+cmd|..." is a formula). Other columns
+# are only read (a reason may well begin "- see attached affidavit"); leading whitespace is
+# trimmed from every cell before the check, so tab- and CR-led values are plain text.
+_FORMULA: Final = r"^[=+@]"
 _DASH: Final = r"^-"
 _NEGATIVE_NUMBER: Final = r"^-[0-9.]*$"
+OUTPUT_COLUMNS: Final = ("item_id",)
 _ISO_DATE: Final = r"^\d{4}-\d{2}-\d{2}$"
 
 
@@ -214,21 +220,9 @@ def _validate(path: Path, table: pa.Table) -> pa.Table:
         raise InputError(path, "the item file has no data rows")
     columns: dict[str, pa.ChunkedArray] = {}
     for name in table.column_names:
-        column = table.column(name).fill_null("")
-        dash = pc.and_(
-            pc.match_substring_regex(column, _DASH),
-            pc.invert(pc.match_substring_regex(column, _NEGATIVE_NUMBER)),
-        )
-        row = _first_row(pc.or_(pc.match_substring_regex(column, _FORMULA), dash))
-        if row is not None:
-            raise InputError(
-                path,
-                "cell starts with a formula character (= + - @ tab or CR)",
-                row=row,
-                field=name,
-                hint="spreadsheets run such cells as formulas; remove the leading character",
-            )
-        columns[name] = pc.utf8_trim_whitespace(column)
+        columns[name] = pc.utf8_trim_whitespace(table.column(name).fill_null(""))
+    for name in OUTPUT_COLUMNS:
+        _check_formula(path, name, columns[name])
     ids = columns["item_id"]
     row = _first_row(pc.equal(ids, ""))
     if row is not None:
@@ -244,6 +238,23 @@ def _validate(path: Path, table: pa.Table) -> pa.Table:
     result = {name: column if column is not None else empty for name, column in out.items()}
     result[ROW] = pa.chunked_array([pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64))])
     return pa.table(result)
+
+
+def _check_formula(path: Path, name: str, column: pa.ChunkedArray) -> None:
+    dash = pc.and_(
+        pc.match_substring_regex(column, _DASH),
+        pc.invert(pc.match_substring_regex(column, _NEGATIVE_NUMBER)),
+    )
+    row = _first_row(pc.or_(pc.match_substring_regex(column, _FORMULA), dash))
+    if row is not None:
+        raise InputError(
+            path,
+            "cell starts with a formula character (= + - @)",
+            row=row,
+            field=name,
+            hint=f"{name} is written back into the response, where spreadsheets run such "
+            "cells as formulas; remove the leading character",
+        )
 
 
 def _check_unique_ids(path: Path, ids: pa.ChunkedArray) -> None:
