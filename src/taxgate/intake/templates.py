@@ -191,6 +191,12 @@ def _ahead(word: np.ndarray, template: np.ndarray, step: int) -> np.ndarray:
     return out
 
 
+def _encode(values: np.ndarray) -> np.ndarray:
+    """Each value's number among the distinct values (by first appearance)."""
+    encoded = pc.dictionary_encode(pa.array(values)).indices
+    return np.asarray(encoded.to_numpy(), dtype=np.int64)
+
+
 def _coverage(
     text: pa.Array,
     code: np.ndarray,
@@ -214,23 +220,21 @@ def _coverage(
     second, third = _ahead(word, template, 1), _ahead(word, template, 2)
     start = np.r_[True, template[1:] != template[:-1]]
     valid = (third != PAD) | (start & (length[template] < 3))
-    pairs = (
-        pa.table(
-            {
-                "template": template[valid],
-                "a": word[valid],
-                "b": second[valid],
-                "c": third[valid],
-            }
-        )
-        .group_by(["template", "a", "b", "c"])
-        .aggregate([])
-    )
-    pairs = pairs.append_column("carriers", pa.array(carriers[pairs.column("template").to_numpy()]))
-    spread = pairs.group_by(["a", "b", "c"]).aggregate([("carriers", "sum")])
-    joined = pairs.join(spread, keys=["a", "b", "c"])
-    owner = joined.column("template").to_numpy()
-    carried = joined.column("carriers_sum").to_numpy()
+    # Each triple as one integer: the pair (a, b) numbered among the pairs present, then c;
+    # then each (template, triple) as one integer. Every factor is below 2**31, so products
+    # fit, and hash-encoding integers replaces grouping and joining rows of four columns: on
+    # 1.28 million distinct reasons (15 million words) this step went from 13.9 s to 10.8 s,
+    # and the whole intake's peak from 4.8 to 4.3 GB.
+    base = int(word.max()) + 2  # codes and PAD (-1) shifted to 0..base-1
+    pair = _encode((word[valid] + 1) * base + second[valid] + 1)
+    triple = _encode(pair * base + third[valid] + 1)
+    del pair, second, third
+    kinds = int(triple.max()) + 1
+    # Distinct (template, triple): a phrase repeated inside one reason counts once.
+    distinct = pc.unique(pa.array(template[valid] * kinds + triple)).to_numpy()
+    owner, triple = distinct // kinds, distinct % kinds
+    # How many items carry each triple: the carriers of every template that has it.
+    carried = np.bincount(triple, weights=carriers[owner], minlength=kinds)[triple]
     triples = np.bincount(owner, minlength=len(carriers))
     out = []
     for share in shares:
