@@ -278,3 +278,25 @@ def test_an_order_filed_into_the_batch_folder_later_is_obeyed(
     assert result.outcome == "withhold"
     assert result.reasons == ("order.test-tro-2025-08-08",)
     assert result.amendment is None and list(out.iterdir()) == []
+
+
+def test_a_release_to_a_folder_that_cannot_be_written_records_nothing(
+    decided: Decided, store: Store, tmp_path: Path
+) -> None:
+    """The verdict is final and written ahead of the amendment: if the amendment could not be
+    written, the accounting would list a disclosure whose response never existed."""
+    item, tin = decided.releasable[0]
+    (tmp_path / "a-file").write_text("", "utf-8")
+    with store.open() as ledger:
+        size = ledger.size()
+    code, _, error = run(
+        store,
+        *("decide", decided.batch, item, "--release", "--tin", tin, "--officer", "Officer B"),
+        *("--reason", "DOB matches", "--as-of", "2025-08-08"),
+        *("--out", str(tmp_path / "a-file" / "out")),
+    )
+    assert code != 0
+    assert isinstance(error, TaxgateError) and "cannot write the response amendment" in str(error)
+    with store.open() as ledger:
+        assert ledger.size() == size
+        assert not ledger.committed(decided.batch, item, "verdict")

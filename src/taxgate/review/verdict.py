@@ -10,6 +10,7 @@ the officer concluded. A withhold verdict needs no law: withholding is always la
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,7 @@ import pyarrow as pa
 from taxgate import reasons
 from taxgate.batch import agency_facts, request_facts
 from taxgate.duck import connect
-from taxgate.errors import TaxgateError
+from taxgate.errors import InputError, TaxgateError
 from taxgate.intake.agencies import AgencyRegistry
 from taxgate.law import LawEngine, item_table, load_orders
 from taxgate.ledger import Entry, Ledger
@@ -57,6 +58,18 @@ class VerdictResult:
 
 def amendment_path(out: Path, item_id: str) -> Path:
     return out / f"response-amendment-{item_id}.csv"
+
+
+def _check_writable(out: Path) -> None:
+    """The amendment is written only once the ledger holds the verdict, and a verdict is
+    final: a folder that cannot take the file must stop the verdict before it is recorded,
+    or the accounting would list a disclosure whose response never existed."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".taxgate-probe-"):
+            pass
+    except OSError as exc:
+        raise InputError(out, f"cannot write the response amendment there: {exc.strerror}") from exc
 
 
 def check_request(verdict: VerdictRequest, queued: date | None = None) -> None:
@@ -130,6 +143,8 @@ def decide_case(
 ) -> VerdictResult:
     """Decide ``case`` as ``verdict`` says, record it, and write the amendment if released."""
     check_request(verdict, case.record.as_of)
+    if verdict.outcome == RELEASE:
+        _check_writable(out)
     chosen = settings or load_settings()
     candidate = case.candidate(verdict.tin) if verdict.tin else None
     manifest = case.batch.manifest
