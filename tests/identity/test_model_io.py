@@ -220,3 +220,39 @@ def test_a_world_too_small_to_learn_from_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="too few taxpayers"):
         train_model(tmp_path)
     assert not model_is_current(tmp_path)
+
+
+def test_a_model_file_that_is_not_a_model_is_an_input_error(
+    trained_world: World, tmp_path: Path
+) -> None:
+    world, people = trained_world
+    copy = _copy(world, tmp_path)
+    for text in ("[1, 2]", '{"comparisons": 3}', "\u00ff not json"):
+        (copy / saved.MODEL_FILE).write_text(text, "utf-8")
+        with pytest.raises(InputError, match="not a saved identity model"):
+            resolve_items(copy, items_table(_items(world, people)))
+
+
+def test_nowhere_to_save_the_model_is_one_line_naming_the_cache_setting(
+    trained_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world, _ = trained_world
+    copy = _copy(world, tmp_path)
+
+    def read_only(path: Path, data: bytes, *, mode: int) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(saved, "write_atomically", read_only)
+    with pytest.raises(InputError, match=saved.CACHE_ENV):
+        train_model(copy)
+
+
+def test_a_chart_that_cannot_be_written_is_an_input_error(
+    trained_world: World, tmp_path: Path
+) -> None:
+    world, people = trained_world
+    (tmp_path / "a-file").write_text("", "utf-8")
+    with pytest.raises(InputError, match="cannot write the chart"):
+        explain_item(
+            world, items_table(_items(world, people)), "100001", chart=tmp_path / "a-file" / "x"
+        )

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from taxgate.duck import connect
 from taxgate.errors import InputError
+from taxgate.files import SHARED, write_atomically
 from taxgate.identity.engine import Backend
 from taxgate.identity.prepare import prepare_items, prepare_world_for_items
 from taxgate.identity.resolve import build_linker
@@ -150,7 +151,10 @@ def explain_item(
         ]
         if chart is not None and dicts:
             waterfall = linker.visualisations.waterfall_chart(dicts, filter_nulls=False)
-            chart.write_text(waterfall.to_html(), encoding="utf-8")
+            try:
+                write_atomically(chart, waterfall.to_html().encode("utf-8"), mode=SHARED)
+            except OSError as exc:
+                raise InputError(chart, f"cannot write the chart: {exc.strerror}") from exc
         return pa.Table.from_pylist(rows, schema=EXPLANATION_SCHEMA)
     finally:
         con.close()

@@ -74,12 +74,13 @@ def _places(world: Path) -> tuple[Path, Path]:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    hint = "retrain with taxgate identity train"
     try:
-        loaded: dict[str, Any] = json.loads(path.read_text("utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            path, f"not valid JSON: {exc.msg}", hint="retrain with taxgate identity train"
-        ) from exc
+        loaded = json.loads(path.read_text("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(path, "not a saved identity model (not JSON)", hint=hint) from exc
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("comparisons"), list):
+        raise InputError(path, "not a saved identity model (no comparisons)", hint=hint)
     return loaded
 
 
@@ -135,6 +136,14 @@ def save_model(world: Path, model: dict[str, Any]) -> Path:
         # Whole or not at all: a half-written model would fail every later resolve.
         write_atomically(beside, data, mode=SHARED)
     except OSError:
-        write_atomically(cached, data, mode=SHARED)
-        return cached
+        try:
+            write_atomically(cached, data, mode=SHARED)
+        except OSError as exc:
+            raise InputError(
+                cached.parent,
+                f"cannot save the identity model: the world's folder is read-only and the cache "
+                f"is not writable either ({exc.strerror})",
+                hint=f"set {CACHE_ENV} to a writable folder",
+            ) from exc
+        return cached.resolve()
     return beside
