@@ -296,3 +296,25 @@ def test_a_decision_date_that_cannot_be_is_refused(
     assert len(done.stderr.strip().splitlines()) == 1
     assert problem in done.stderr
     assert not store.exists()
+
+
+def test_no_taxpayer_is_looked_up_for_a_request_the_statute_bars(
+    scenario: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A civil-purpose request is outside §6103(i)(2) whoever its items name: looking anyone
+    up for it would itself be an inspection of return information (§7213A)."""
+    world, manifest = scenario
+    civil = tmp_path / "civil"
+    shutil.copytree(manifest.parent, civil)
+    text = (civil / "request.toml").read_text("utf-8")
+    (civil / "request.toml").write_text(text.replace('"criminal"', '"civil"', 1), "utf-8")
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    done = run_decide(
+        *decide_args(world, civil / "request.toml", tmp_path / "out", store, tmp_path / "k")
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = read_csv(tmp_path / "out" / "decisions.csv")
+    assert rows and all(row["outcome"] == "withhold" for row in rows)
+    assert all("purpose.not-criminal" in row["reasons"].split(";") for row in rows)
+    assert all(row["tin"] == "" and row["match_probability"] == "" for row in rows)
+    assert not any(code.startswith("match.") for row in rows for code in row["reasons"].split(";"))

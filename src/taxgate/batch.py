@@ -68,15 +68,19 @@ def identify(
     settings: Settings,
     engine: str,
     progress: Callable[[str, str], None],
+    lookup: bool = True,
 ) -> pa.Table:
     """Intake's findings and identity's, one row per item in batch order.
 
-    Only items intake found sufficient are matched: looking a taxpayer up for a request the
-    statute does not allow would itself be an inspection of return information (§7213A).
+    Only items intake found sufficient are matched, and none when ``lookup`` is false (the
+    statute bars the whole request): looking a taxpayer up for a request the statute does
+    not allow would itself be an inspection of return information (§7213A).
     """
     items = batch.items
     order = pa.array(range(items.num_rows), pa.int64())
     sufficient = pc.equal(pc.list_value_length(items["reasons"]), 0)
+    if not lookup:
+        sufficient = pc.and_(sufficient, pa.scalar(False))
     raw = items.select(list(ITEM_COLUMNS)).filter(sufficient)
     if raw.num_rows:
         if not model_is_current(world):

@@ -31,7 +31,8 @@ from taxgate.batch import (
 from taxgate.errors import InputError
 from taxgate.intake import load_request
 from taxgate.intake.agencies import AgencyRegistry
-from taxgate.law import LawEngine, load_orders
+from taxgate.law import LawEngine, item_table, load_orders
+from taxgate.law.engine import RELEASE
 from taxgate.ledger import Ledger
 from taxgate.ledger.record import batch_entries, check_replay
 from taxgate.release.keys import load_recipient_public_key
@@ -116,8 +117,16 @@ def decide(manifest: Path, options: DecideOptions, progress: Progress = _quiet) 
         )
     lap("intake")  # the specificity screens run inside intake, over the whole batch
 
+    # Would the statute release anything of this request, whoever its items name? Asked of
+    # the law itself, with a perfect match and no court order. If not (a civil purpose, a
+    # basis that does not reach the data, a recipient with open safeguard findings), no
+    # taxpayer is looked up at all (§7213A).
+    probe = LawEngine(orders=(), agencies=agencies).decide(
+        request_facts(batch.manifest), item_table([("probe", (), False)]), options.as_of
+    )
+    lookup = probe.items["outcome"][0].as_py() == RELEASE
     progress("identity", f"resolving {batch.size:,} items against {options.world}")
-    matches = identify(options.world, batch, settings, options.engine, progress)
+    matches = identify(options.world, batch, settings, options.engine, progress, lookup)
     lap("identity")
 
     progress("law", f"deciding as of {options.as_of.isoformat()}")
