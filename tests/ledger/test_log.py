@@ -162,3 +162,18 @@ def test_concurrent_writers_queue_and_a_long_reader_blocks_neither(
     assert ledger.head().size == 10 + 2 * 5 * 40
     assert len(ledger.heads()) == 11
     assert ledger.verify().ok
+
+
+def test_appending_with_another_key_folder_is_refused(
+    ledger: Ledger, store_url: str, tmp_path: Path
+) -> None:
+    """A mistyped --keys on a store that already holds a signed log must not start signing
+    with a fresh key: no one key would verify the log, and per-taxpayer accounting (keyed
+    by the ledger's subject key) would no longer find earlier disclosures."""
+    ledger.append_batch(decisions("B1", range(3)))
+    size = ledger.head().size
+    with Ledger.open(store_url, tmp_path / "other-keys") as stranger:
+        with pytest.raises(LedgerError, match="pass the ledger's --keys"):
+            stranger.append_batch(decisions("B2", range(2)))
+        assert stranger.head().size == size
+    assert ledger.verify().ok

@@ -130,6 +130,13 @@ class Ledger:
                 # One writer at a time; readers are not blocked.
                 conn.exec_driver_sql("LOCK TABLE ledger_tree_heads IN EXCLUSIVE MODE")
             latest = self._latest(conn)
+            if latest is not None and latest.key_id != self.keys.key_id:
+                # Signing on with another key would leave a log no one key verifies, and
+                # subject keys no accounting query could find again.
+                raise LedgerError(
+                    f"this store's tree heads are signed by key {latest.key_id[:16]}…, but the "
+                    f"key folder holds key {self.keys.key_id[:16]}…; pass the ledger's --keys"
+                )
             size = latest.size if latest else 0
             stored = conn.execute(select(func.max(ENTRIES.c.idx))).scalar()
             if (stored + 1 if stored is not None else 0) != size:
