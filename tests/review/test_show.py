@@ -112,3 +112,40 @@ def test_address_agreement_is_against_the_chosen_taxpayer(decided: Decided) -> N
     assert identity_findings(decided.world, elsewhere, tin, identity) == (["match.address"], False)
     found, is_protected = identity_findings(decided.world, at_home, protected, identity)
     assert is_protected and found == ["match.address"]  # not at home: a different person
+
+
+def test_explain_is_for_sufficient_items_only_and_every_look_is_recorded(
+    decided: Decided, store: Store
+) -> None:
+    """identity explain shows the same candidates as review show: the same rules apply (an
+    officer, an inspection entry), and no one is looked up for an item intake refused."""
+    from taxgate.cli.identity import app as identity_app
+    from taxgate.intake import load_request
+
+    item, tin = decided.releasable[0]
+    common = ["--world", str(decided.world), "--manifest", str(decided.manifest)]
+    ledger_args = ["--store", store.url, "--keys", str(store.keys)]
+    with store.open() as ledger:
+        size = ledger.size()
+
+    refused = runner.invoke(identity_app, ["explain", item, *common, *ledger_args])
+    assert "--officer" in str(refused.exception)
+    items = load_request(decided.manifest).items.to_pylist()
+    insufficient = next(row["item_id"] for row in items if row["reasons"])
+    refused = runner.invoke(
+        identity_app, ["explain", insufficient, *common, "--officer", "A. Officer", *ledger_args]
+    )
+    assert "not sufficient" in str(refused.exception)
+    with store.open() as ledger:
+        assert ledger.size() == size
+
+    shown = runner.invoke(
+        identity_app, ["explain", item, *common, "--officer", "A. Officer", *ledger_args]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert tin in shown.output
+    with store.open() as ledger:
+        (look,) = [doc for index, doc in ledger.entries_of("inspection") if index >= size]
+        assert look["actor"] == "A. Officer" and look["details"]["by"] == "identity explain"
+        assert ledger.subject(tin) in look["details"]["shown"]
+        assert ledger.verify().ok

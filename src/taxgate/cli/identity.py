@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow.compute as pc
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from taxgate.errors import InputError, TaxgateError
 from taxgate.identity import explain_item, train_model
-from taxgate.identity.items import read_items
+from taxgate.intake import load_request
+from taxgate.ledger import Ledger
+from taxgate.model import ITEM_COLUMNS
+from taxgate.review.inspection import record_inspection
 
 app = typer.Typer(no_args_is_help=True, help="Train and explain the identity-resolution model.")
 
@@ -34,19 +39,55 @@ def explain(
     item: str = typer.Argument(..., help="The item_id to explain."),
     world: Path = WORLD,
     manifest: Path = typer.Option(..., "--manifest", help="The request manifest (*.toml)."),
+    officer: str = typer.Option("", "--officer", help="Your name: the officer looking."),
     chart: Path | None = typer.Option(
         None, "--chart", help="Also write Splink's waterfall chart to this HTML file."
     ),
     candidates: int = typer.Option(3, "--candidates", min=1, help="How many candidates."),
+    store: str | None = typer.Option(
+        None, "--store", help="Store URL (default: $TAXGATE_STORE, else ./.taxgate/taxgate.db)."
+    ),
+    keys: Path | None = typer.Option(
+        None, "--keys", help="Ledger key folder (default: $TAXGATE_KEY_DIR, else ./.taxgate/keys)."
+    ),
 ) -> None:
     """Show the per-comparison match weights of the best candidates for one item.
 
+    Only for an item intake finds sufficient: no taxpayer is looked up for any other
+    (§7213A). The candidates shown are return information, so each look is recorded in the
+    ledger with --officer (IRS Pub. 1075), like `review show`.
+
     Example: `taxgate identity explain ITEM-000042 --world world/ --manifest request.toml
-    --chart why.html`
+    --officer "A. Officer" --chart why.html`
     """
+    if not officer.strip():
+        raise TaxgateError("an inspection names the officer who looks: pass --officer NAME")
+    request = load_request(manifest)
+    chosen = request.items.filter(pc.equal(request.items["item_id"], item))
+    if chosen.num_rows == 0:
+        raise InputError(manifest, f"no item with item_id {item!r}", field="item_id")
+    found = chosen["reasons"][0].as_py()
+    if found:
+        raise TaxgateError(
+            f"item {item} is not sufficient ({';'.join(found)}): no taxpayer is looked up for "
+            "it (§7213A)"
+        )
     table = explain_item(
-        world, read_items(manifest), item, chart=chart, candidates=candidates, source=str(manifest)
+        world,
+        chosen.select(list(ITEM_COLUMNS)),
+        item,
+        chart=chart,
+        candidates=candidates,
+        source=str(manifest),
     )
+    try:
+        with Ledger.open(store, keys) as ledger:
+            shown = table.column("tin").to_pylist()
+            record_inspection(ledger, request.manifest.id, item, shown, officer, "identity explain")
+    except BaseException:
+        if chart is not None:
+            chart.unlink(missing_ok=True)  # unrecorded, it must not be read either
+        raise
     console = Console()
     if table.num_rows == 0:
         console.print(f"no candidate taxpayer for item {item}")

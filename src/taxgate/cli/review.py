@@ -163,7 +163,8 @@ def show(
         raise TaxgateError("an inspection names the officer who looks: pass --officer NAME")
     with Ledger.open(store, keys, create=False) as ledger:
         case = open_case(ledger, batch, item, world=world, manifest=manifest, agencies=agencies)
-        record_inspection(ledger, case, officer)
+        shown = [candidate.taxpayer.tin for candidate in case.candidates]
+        record_inspection(ledger, case.record.batch, case.item_id, shown, officer, "review show")
     console = Console()
     decision = case.decision
     console.print(_item_table(case))

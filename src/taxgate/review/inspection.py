@@ -1,25 +1,29 @@
-"""The audit record of an officer looking at a waiting item's candidate taxpayers.
+"""The audit record of an officer looking at an item's candidate taxpayers.
 
-``review show`` puts return information on a screen: names, dates of birth and addresses of
-every candidate. Even an authorised inspection (§6103(h)(1)) is recorded, as IRS Publication
-1075 asks of every access to FTI: who, when, what event, and which taxpayers were shown, so
-that browsing (§7213A) can be told from work afterwards. The record goes into the ledger
-before anything is shown, like every other event, and holds subject keys, never a TIN.
+``review show`` and ``identity explain`` put return information on a screen: names, dates of
+birth and addresses of every candidate. Even an authorised inspection (§6103(h)(1)) is
+recorded, as IRS Publication 1075 asks of every access to FTI: who, when, what event, and
+which taxpayers were shown, so that browsing (§7213A) can be told from work afterwards. The
+record goes into the ledger before anything is shown, like every other event, and holds
+subject keys, never a TIN.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from taxgate.errors import TaxgateError
 from taxgate.ledger import Entry, Ledger
-from taxgate.review.case import ReviewCase
 
 INSPECTED = "shown"
 
 
-def record_inspection(ledger: Ledger, case: ReviewCase, officer: str) -> int:
-    """Record that ``officer`` is shown ``case`` now; returns the entry's index."""
+def record_inspection(
+    ledger: Ledger, batch: str, item_id: str, tins: Iterable[str], officer: str, how: str
+) -> int:
+    """Record that ``officer`` is shown the taxpayers ``tins`` for ``item_id`` of ``batch``
+    now, by ``how`` (the command); returns the entry's index."""
     who = officer.strip()
     if not who:
         raise TaxgateError("an inspection names the officer who looks: pass --officer NAME")
@@ -28,13 +32,14 @@ def record_inspection(ledger: Ledger, case: ReviewCase, officer: str) -> int:
     moment = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     entry = Entry(
         kind="inspection",
-        batch=case.record.batch,
-        item=f"{case.item_id}@{moment}",
+        batch=batch,
+        item=f"{item_id}@{moment}",
         outcome=INSPECTED,
         actor=who,
         details={
-            "item": case.item_id,
-            "shown": [ledger.subject(candidate.taxpayer.tin) for candidate in case.candidates],
+            "item": item_id,
+            "by": how,
+            "shown": [ledger.subject(tin) for tin in dict.fromkeys(tins)],
         },
     )
     head = ledger.append_batch([entry])
