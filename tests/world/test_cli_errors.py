@@ -53,7 +53,14 @@ CASES = [
     (["generate", "-n", "10", "--out", "{world}"], "--replace"),
     (["request", "--kind", "nope", "--world", "{world}", "--out", "{tmp}/r"], "unknown request"),
     (["request", "--world", "{tmp}/nowhere", "--out", "{tmp}/r"], "no such world directory"),
-    (["request", "--size", "0", "--world", "{world}", "--out", "{tmp}/r"], "positive number"),
+    (["request", "--size", "0", "--world", "{world}", "--out", "{tmp}/r"], "--size must be"),
+    # A typo of a trillion items once filled the disk with DuckDB's spill files.
+    (["request", "--size", "999999999999", "--world", "{world}", "--out", "{tmp}/r"], "--size"),
+    (
+        ["request", "--seed", "99999999999999999999", "--world", "{world}", "--out", "{tmp}/r"],
+        "--seed must be",
+    ),
+    (["request", "--world", "{world}", "--out", "{tmp}/notes/notes.txt"], "not a directory"),
 ]
 
 

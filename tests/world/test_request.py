@@ -506,7 +506,7 @@ def test_parameter_overrides_change_the_request(small_world: Path, tmp_path: Pat
     ("kwargs", "message"),
     [
         ({"kind": "fbi-1999"}, "unknown request kind 'fbi-1999'"),
-        ({"size": 0}, "positive number of items"),
+        ({"size": 0}, "--size must be between 1 and"),
         ({"fmt": "xlsx"}, "csv or parquet"),
     ],
 )

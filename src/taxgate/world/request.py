@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -137,11 +137,21 @@ def _write_table(table: pa.Table, path: Path) -> None:
             pacsv.write_csv(table, temp, write_options=options)
 
 
-def _check_inputs(world: Path, kind: str, size: int, fmt: str) -> None:
+# The largest request anyone has sent is ICE's 1.28 million; ten times that still fits this
+# machine's disk while the generator spills, a trillion (a typo) fills it.
+MAX_ITEMS: Final = 20_000_000
+MAX_SEED: Final = 2**63 - 1  # DuckDB hashes the seed as a BIGINT
+
+
+def _check_inputs(world: Path, out: Path, kind: str, size: int, seed: int, fmt: str) -> None:
     if kind not in KINDS:
         raise TaxgateError(f"unknown request kind {kind!r}: choose one of {', '.join(KINDS)}")
-    if size <= 0:
-        raise TaxgateError(f"request size must be a positive number of items, not {size}")
+    if size <= 0 or size > MAX_ITEMS:
+        raise TaxgateError(f"--size must be between 1 and {MAX_ITEMS:,} items, not {size:,}")
+    if not 0 <= seed <= MAX_SEED:
+        raise TaxgateError(f"--seed must be between 0 and {MAX_SEED}, not {seed}")
+    if out.exists() and not out.is_dir():
+        raise InputError(out, "exists and is not a directory", hint="choose another --out")
     if fmt not in ("csv", "parquet"):
         raise TaxgateError(f"unknown item file format {fmt!r}: choose csv or parquet")
     if not world.is_dir():
@@ -162,7 +172,7 @@ def generate_request(
     progress: Progress | None = None,
 ) -> RequestSummary:
     """Write a ``kind`` request of ``size`` items against ``world`` into ``out``."""
-    _check_inputs(world, kind, size, fmt)
+    _check_inputs(world, out, kind, size, seed, fmt)
     p = params or default_params(kind)
     p.check()
     say = progress or (lambda _message: None)
