@@ -78,9 +78,7 @@ def identify(
     """
     items = batch.items
     order = pa.array(range(items.num_rows), pa.int64())
-    sufficient = pc.equal(pc.list_value_length(items["reasons"]), 0)
-    if not lookup:
-        sufficient = pc.and_(sufficient, pa.scalar(False))
+    sufficient = pc.and_(pc.equal(pc.list_value_length(items["reasons"]), 0), lookup)
     raw = items.select(list(ITEM_COLUMNS)).filter(sufficient)
     if raw.num_rows:
         if not model_is_current(world):

@@ -159,6 +159,18 @@ def test_a_model_saved_by_another_taxgate_is_not_used(trained_world: World, tmp_
         resolve_items(copy, items_table(_items(world, people)))
 
 
+def _read_only(monkeypatch: pytest.MonkeyPatch, *folders: Path) -> None:
+    """Saving into ``folders`` fails as on a read-only mount, whoever runs the tests (root
+    may write anywhere, so file modes cannot stand in)."""
+
+    def guarded(path: Path, data: bytes, *, mode: int) -> None:
+        if path.parent.resolve() in {folder.resolve() for folder in folders}:
+            raise PermissionError(13, "Read-only file system", str(path))
+        write_atomically(path, data, mode=mode)
+
+    monkeypatch.setattr(saved, "write_atomically", guarded)
+
+
 def test_a_read_only_world_keeps_its_model_in_the_cache(
     trained_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -168,12 +180,7 @@ def test_a_read_only_world_keeps_its_model_in_the_cache(
     cache = tmp_path / "cache"
     monkeypatch.setenv(saved.CACHE_ENV, str(cache))
 
-    def read_only_world(path: Path, data: bytes, *, mode: int) -> None:
-        if path.parent == copy:  # as on a read-only mount, whoever the user is
-            raise PermissionError(13, "Read-only file system", str(path))
-        write_atomically(path, data, mode=mode)
-
-    monkeypatch.setattr(saved, "write_atomically", read_only_world)
+    _read_only(monkeypatch, copy)
     written = train_model(copy)
     assert written.parent == cache
     assert not (copy / saved.MODEL_FILE).exists()
@@ -238,11 +245,8 @@ def test_nowhere_to_save_the_model_is_one_line_naming_the_cache_setting(
 ) -> None:
     world, _ = trained_world
     copy = _copy(world, tmp_path)
-
-    def read_only(path: Path, data: bytes, *, mode: int) -> None:
-        raise PermissionError(13, "Permission denied", str(path))
-
-    monkeypatch.setattr(saved, "write_atomically", read_only)
+    monkeypatch.setenv(saved.CACHE_ENV, str(tmp_path / "cache"))
+    _read_only(monkeypatch, copy, tmp_path / "cache")
     with pytest.raises(InputError, match=saved.CACHE_ENV):
         train_model(copy)
 

@@ -14,7 +14,7 @@ from taxgate.identity import explain_item, train_model
 from taxgate.intake import load_request
 from taxgate.ledger import Ledger
 from taxgate.model import ITEM_COLUMNS
-from taxgate.review.inspection import record_inspection
+from taxgate.review.inspection import inspecting_officer, record_inspection
 
 app = typer.Typer(no_args_is_help=True, help="Train and explain the identity-resolution model.")
 
@@ -50,6 +50,9 @@ def explain(
     keys: Path | None = typer.Option(
         None, "--keys", help="Ledger key folder (default: $TAXGATE_KEY_DIR, else ./.taxgate/keys)."
     ),
+    agencies: Path | None = typer.Option(
+        None, "--agencies", help="Agency registry replacing the default, as in `decide`."
+    ),
 ) -> None:
     """Show the per-comparison match weights of the best candidates for one item.
 
@@ -60,9 +63,8 @@ def explain(
     Example: `taxgate identity explain ITEM-000042 --world world/ --manifest request.toml
     --officer "A. Officer" --chart why.html`
     """
-    if not officer.strip():
-        raise TaxgateError("an inspection names the officer who looks: pass --officer NAME")
-    request = load_request(manifest)
+    inspecting_officer(officer)  # before any world or model is opened
+    request = load_request(manifest, agencies=agencies)
     chosen = request.items.filter(pc.equal(request.items["item_id"], item))
     if chosen.num_rows == 0:
         raise InputError(manifest, f"no item with item_id {item!r}", field="item_id")

@@ -16,7 +16,7 @@ from taxgate.errors import TaxgateError
 from taxgate.ledger import Ledger
 from taxgate.model import ITEM_COLUMNS
 from taxgate.review import ReviewCase, VerdictRequest, decide_case, open_case, pending
-from taxgate.review.inspection import record_inspection
+from taxgate.review.inspection import inspecting_officer, record_inspection
 from taxgate.review.verdict import RELEASE, WITHHOLD, check_request
 
 app = typer.Typer(
@@ -159,8 +159,7 @@ def show(
 
     Example: `taxgate review show ICE-2025-0806@2025-08-07 ICE-000013 --officer "A. Officer"`
     """
-    if not officer.strip():
-        raise TaxgateError("an inspection names the officer who looks: pass --officer NAME")
+    inspecting_officer(officer)  # before any world or model is opened
     with Ledger.open(store, keys, create=False) as ledger:
         case = open_case(ledger, batch, item, world=world, manifest=manifest, agencies=agencies)
         shown = [candidate.taxpayer.tin for candidate in case.candidates]

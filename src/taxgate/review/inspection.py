@@ -19,14 +19,21 @@ from taxgate.ledger import Entry, Ledger
 INSPECTED = "shown"
 
 
+def inspecting_officer(officer: str) -> str:
+    """The officer's name, or a one-line error: every look is recorded under a name, so the
+    commands check it before any work is done."""
+    who = officer.strip()
+    if not who:
+        raise TaxgateError("an inspection names the officer who looks: pass --officer NAME")
+    return who
+
+
 def record_inspection(
     ledger: Ledger, batch: str, item_id: str, tins: Iterable[str], officer: str, how: str
 ) -> int:
     """Record that ``officer`` is shown the taxpayers ``tins`` for ``item_id`` of ``batch``
     now, by ``how`` (the command); returns the entry's index."""
-    who = officer.strip()
-    if not who:
-        raise TaxgateError("an inspection names the officer who looks: pass --officer NAME")
+    who = inspecting_officer(officer)
     # Each look is its own event: the item key carries the moment, so looking twice at one
     # item is recorded twice rather than merged into the first.
     moment = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
