@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from taxgate.ledger.entries import Entry, EntryError, canonical, decode, encode, entry_text
+from taxgate.errors import EntryError
+from taxgate.ledger.entries import Entry, canonical, decode, encode, entry_text
 
 text = st.text(max_size=12)
 texts = st.lists(text, max_size=3).map(tuple)

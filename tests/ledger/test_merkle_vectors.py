@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from taxgate.errors import ProofError
 from taxgate.ledger import merkle
-from taxgate.ledger.merkle import ProofError
 
 LEAF_INPUTS = [
     bytes.fromhex(h)

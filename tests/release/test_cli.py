@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from taxgate.cli.release import app
 from taxgate.errors import TaxgateError
-from taxgate.release import ExpiredError, TamperedError, build_response, write_response_csv
+from taxgate.release import ExpiredError, TamperedSealError, build_response, write_response_csv
 from taxgate.release.response import write_csv
 
 from .conftest import address_book, decided_items
@@ -115,7 +115,7 @@ def test_open_a_tampered_file_is_refused_and_writes_nothing(sealed: Path) -> Non
     data = bytearray(sealed.read_bytes())
     data[len(data) // 2] ^= 0x04
     sealed.write_bytes(bytes(data))
-    assert isinstance(refused(*open_args(sealed, LAST_DAY)), TamperedError)
+    assert isinstance(refused(*open_args(sealed, LAST_DAY)), TamperedSealError)
     assert not (sealed.parent / "opened.csv").exists()
 
 

@@ -21,7 +21,7 @@ from taxgate.release import (
     NotYetValidError,
     SealError,
     SealHeader,
-    TamperedError,
+    TamperedSealError,
     UnsupportedVersionError,
     WrongKeyError,
     open_sealed,
@@ -105,9 +105,9 @@ def test_each_part_flipped_names_what_failed(sealed: bytes, keys: Keys, tmp_path
     cases = {
         0: (NotSealedError, "not a taxgate sealed file"),
         8: (UnsupportedVersionError, "version"),
-        13 + header_len // 2: (TamperedError, "header"),
-        13 + header_len + 8 + 5: (TamperedError, "payload does not match"),
-        len(sealed) - 1: (TamperedError, "signature does not verify"),
+        13 + header_len // 2: (TamperedSealError, "header"),
+        13 + header_len + 8 + 5: (TamperedSealError, "payload does not match"),
+        len(sealed) - 1: (TamperedSealError, "signature does not verify"),
     }
     for position, (error, words) in cases.items():
         altered = bytearray(sealed)
@@ -126,7 +126,7 @@ def test_a_truncated_or_extended_file_is_refused(
     cut = data.draw(st.integers(0, len(sealed) - 1), label="length")
     with pytest.raises(SealError):
         open_bytes(sealed[:cut], tmp_path / "cut.sealed", keys)
-    with pytest.raises(TamperedError, match="lengths add up"):
+    with pytest.raises(TamperedSealError, match="lengths add up"):
         open_bytes(sealed + sealed[: cut + 1], tmp_path / "long.sealed", keys)
 
 
@@ -177,7 +177,7 @@ def test_a_date_before_creation_is_refused_so_expiry_cannot_be_dodged(
 def test_signature_is_checked_before_expiry(sealed: bytes, keys: Keys, tmp_path: Path) -> None:
     altered = bytearray(sealed)
     altered[-1] ^= 0x80
-    with pytest.raises(TamperedError):
+    with pytest.raises(TamperedSealError):
         open_bytes(bytes(altered), tmp_path / "r.sealed", keys, today=date(2030, 1, 1))
 
 
@@ -194,7 +194,7 @@ def _with_header(sealed: bytes, edit: Mapping[str, object]) -> tuple[bytes, byte
 def test_an_edited_header_is_detected(sealed: bytes, keys: Keys, tmp_path: Path) -> None:
     for edit in ({"expires": "2099-12-31"}, {"purpose": "civil"}, {"officers": ["X"]}):
         forged, _ = _with_header(sealed, edit)
-        with pytest.raises(TamperedError, match="signature does not verify"):
+        with pytest.raises(TamperedSealError, match="signature does not verify"):
             open_bytes(forged, tmp_path / "forged.sealed", keys)
 
 
@@ -214,7 +214,7 @@ def test_the_header_is_bound_to_the_ciphertext(keys: Keys, tmp_path: Path) -> No
     out = tmp_path / "r.sealed"
     seal(released_rows(), header(), keys.recipient.public_key(), keys.discloser, out)
     _, body = _with_header(out.read_bytes(), {"purpose": "civil"})
-    with pytest.raises(TamperedError, match="does not decrypt"):
+    with pytest.raises(TamperedSealError, match="does not decrypt"):
         open_bytes(body + keys.discloser.sign(body), out, keys)
 
 

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from taxgate.errors import TaxgateError
+from taxgate.errors import NotFoundError, OptionError
 
 RESULT_PREFIX = "BENCH-RESULT "
 
@@ -69,14 +69,14 @@ def bench(
     Example: `taxgate bench world intake --scale small`
     """
     if scale not in ("small", "full"):
-        raise TaxgateError(f"--scale must be 'small' or 'full', not {scale!r}")
+        raise OptionError(f"--scale must be 'small' or 'full', not {scale!r}")
     available = discover(bench_dir)
     if not available:
-        raise TaxgateError(f"{bench_dir}: no bench_*.py scripts (run from the repository root)")
+        raise NotFoundError(f"{bench_dir}: no bench_*.py scripts (run from the repository root)")
     chosen = names or list(available)
     unknown = [name for name in chosen if name not in available]
     if unknown:
-        raise TaxgateError(f"unknown benchmark {unknown[0]!r}; available: {', '.join(available)}")
+        raise OptionError(f"unknown benchmark {unknown[0]!r}; available: {', '.join(available)}")
 
     console = Console()
     results: dict[str, dict[str, Any]] = {}

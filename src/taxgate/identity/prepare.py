@@ -30,7 +30,7 @@ from importlib import resources
 import duckdb
 import pyarrow as pa
 
-from taxgate.errors import InputError, TaxgateError
+from taxgate.errors import ConfigError, InputError
 from taxgate.identity.model import BLOCKING_KEYS
 from taxgate.identity.normalise import address_sql, install_macros, person_sql
 from taxgate.model import ITEM_PERSON_COLUMNS
@@ -212,7 +212,7 @@ def _aggregate_in_chunks(
             return chunks
         except duckdb.OutOfMemoryException as error:
             if chunks >= MAX_CHUNKS:
-                raise TaxgateError(
+                raise ConfigError(
                     f"out of memory building the world's address arrays, even in {chunks}"
                     " chunks: raise memory_limit under [duckdb] in the settings"
                 ) from error

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from taxgate import reasons
-from taxgate.errors import ConfigError, TaxgateError
+from taxgate.errors import ConfigError, OptionError
 from taxgate.law.compile import CompiledPolicySet, Statute, compile_policy_set, load_statute
 from taxgate.law.facts import (
     DATA_CATEGORIES,
@@ -130,7 +130,7 @@ class LawEngine:
         for context in contexts:
             unknown = sorted(context.findings - FINDING_CODES)
             if unknown:
-                raise TaxgateError(
+                raise ConfigError(
                     f"finding {unknown[0]!r} is not a reason code taxgate knows "
                     "(contracts.md §4); add it to taxgate.reasons and policies/findings.cedar"
                 )
@@ -152,7 +152,7 @@ class LawEngine:
         """Decide every item of a batch (columns ``item_id``, ``reasons``, ``protected``)."""
         for column in (ITEM_ID, FINDINGS, PROTECTED):
             if column not in items.column_names:
-                raise TaxgateError(f"law stage: item table lacks the {column!r} column")
+                raise ConfigError(f"law stage: item table lacks the {column!r} column")
         joined = pc.fill_null(pc.binary_join(items[FINDINGS], ";"), "")
         protected = pc.fill_null(items[PROTECTED], False)
         key = pc.binary_join_element_wise(joined, pc.if_else(protected, "1", "0"), "|")
@@ -189,7 +189,7 @@ class LawEngine:
 def _check_request(request: RequestFacts) -> None:
     unknown = sorted(set(request.data) - set(DATA_CATEGORIES))
     if unknown:
-        raise TaxgateError(
+        raise OptionError(
             f"request data category {unknown[0]!r} is unknown; use {', '.join(DATA_CATEGORIES)}"
         )
 

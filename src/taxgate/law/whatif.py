@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from taxgate import reasons
-from taxgate.errors import InputError, TaxgateError
+from taxgate.errors import InputError, NotFoundError
 from taxgate.intake.agencies import canonical_basis
 from taxgate.law.engine import RELEASE, REVIEW, WITHHOLD, LawDecisions, LawEngine
 from taxgate.law.facts import AgencyFacts, RequestFacts, item_table
@@ -220,7 +220,7 @@ def read_recorded_batch(ledger: Ledger, batch: str) -> RecordedBatch:
     """The batch ``batch`` from the ledger: its release entry and its item decisions."""
     release = ledger.recorded(batch, "", "release")
     if release is None:
-        raise TaxgateError(
+        raise NotFoundError(
             f"--batch {batch!r}: no such file, and no batch with this id in the ledger at "
             f"{ledger.store.url} (batch ids are MANIFEST_ID@AS_OF, see summary.json)"
         )

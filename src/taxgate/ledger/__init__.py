@@ -6,13 +6,12 @@ Ed25519-signed tree heads (``heads``, keys in ``keys``), stored through ``taxgat
 ``proofs``).
 """
 
-from taxgate.ledger.entries import Disclosure, Entry, EntryError
+from taxgate.errors import EntryError, LedgerError, NoLedgerError, ProofError
+from taxgate.ledger.entries import Disclosure, Entry
 from taxgate.ledger.heads import TreeHead
-from taxgate.ledger.log import Ledger, LedgerError
-from taxgate.ledger.merkle import ProofError
+from taxgate.ledger.log import Ledger
 from taxgate.ledger.proofs import ConsistencyProof, InclusionProof
 from taxgate.ledger.verify import VerifyResult
-from taxgate.store import NoLedgerError
 
 __all__ = [
     "ConsistencyProof",

@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Row, Table, func, select
 from sqlalchemy.exc import DBAPIError
 
-from taxgate.ledger.entries import EntryError, decode
+from taxgate.errors import EntryError, TamperedError
+from taxgate.ledger.entries import decode
 from taxgate.ledger.heads import TreeHead
 from taxgate.ledger.merkle import CompactRange, leaf_hash
 from taxgate.ledger.verify import VerifyResult, check_heads
@@ -33,18 +34,12 @@ CHUNK = 20_000
 HEAD_TEXT = ("root", "time", "key_id", "signature")
 
 
-class _TamperError(Exception):
-    def __init__(self, index: int | None, reason: str, last: int | None = None) -> None:
-        super().__init__(reason)
-        self.index, self.reason, self.last = index, reason, last
-
-
-def _node(key: int, what: str) -> _TamperError:
+def _node(key: int, what: str) -> TamperedError:
     """A problem with the interior node stored under ``key``, blamed on the entries under it:
     which of them changed cannot be told from a hash over them all."""
     level, end = key & 63, key >> 6
     first = end - (1 << level)
-    return _TamperError(first, f"the tree node stored over them {what}", end - 1)
+    return TamperedError(first, f"the tree node stored over them {what}", end - 1)
 
 
 def _holds(value: object) -> str:
@@ -60,29 +55,31 @@ def _db_reason(exc: DBAPIError) -> str:
 
 def _check_row(row: Row[Any], expect: int) -> bytes:
     if row.idx != expect:
-        raise _TamperError(expect, f"entry {expect} is missing (deleted)")
+        raise TamperedError(expect, f"entry {expect} is missing (deleted)")
     for name in ("kind", "batch", "item", "body"):
         if not isinstance(getattr(row, name), str):
-            raise _TamperError(
+            raise TamperedError(
                 expect, f"its {name} column holds {_holds(getattr(row, name))}, not text (altered)"
             )
     if not isinstance(row.subject, str | None):
-        raise _TamperError(expect, f"its subject column holds {_holds(row.subject)} (altered)")
+        raise TamperedError(expect, f"its subject column holds {_holds(row.subject)} (altered)")
     if not isinstance(row.leaf_hash, bytes | memoryview):
-        raise _TamperError(
+        raise TamperedError(
             expect, f"its leaf_hash column holds {_holds(row.leaf_hash)}, not a hash (altered)"
         )
     body = row.body.encode("utf-8", "surrogatepass")
     leaf = leaf_hash(body)
     if leaf != bytes(row.leaf_hash):
-        raise _TamperError(expect, "its content does not match its recorded hash (edited or moved)")
+        raise TamperedError(
+            expect, "its content does not match its recorded hash (edited or moved)"
+        )
     try:
         doc = decode(body)
     except (EntryError, ValueError):
-        raise _TamperError(expect, "it is not a JSON entry") from None
+        raise TamperedError(expect, "it is not a JSON entry") from None
     columns = (row.kind, row.batch, row.item, row.subject or "")
     if columns != (doc.get("kind"), doc.get("batch"), doc.get("item", ""), doc.get("subject", "")):
-        raise _TamperError(expect, "its kind/batch/item/subject columns disagree with its JSON")
+        raise TamperedError(expect, "its kind/batch/item/subject columns disagree with its JSON")
     return leaf
 
 
@@ -94,7 +91,7 @@ def _read_heads(conn: Connection) -> list[TreeHead]:
             wrong.insert(0, "size")
         if wrong:
             value = getattr(row, wrong[0])
-            raise _TamperError(
+            raise TamperedError(
                 None, f"tree head #{number}: its {wrong[0]} column holds {_holds(value)} (altered)"
             )
         heads.append(TreeHead(row.size, row.root, row.time, row.key_id, row.signature))
@@ -112,7 +109,7 @@ class _Walk:
         while self.position < len(heads) and heads[self.position].size == tree.size:
             if tree.root().hex() != heads[self.position].root:
                 start = heads[self.position - 1].size if self.position else 0
-                raise _TamperError(
+                raise TamperedError(
                     start,
                     f"they do not produce the root signed for size {tree.size}: "
                     "they were rewritten",
@@ -132,8 +129,8 @@ class _Walk:
             try:
                 self.conn.execute(select(ENTRIES).where(ENTRIES.c.idx == index)).all()
             except DBAPIError as exc:
-                raise _TamperError(index, f"its row cannot be read: {_db_reason(exc)}") from None
-        raise _TamperError(start, f"entries {start}..{stop - 1} cannot be read")
+                raise TamperedError(index, f"its row cannot be read: {_db_reason(exc)}") from None
+        raise TamperedError(start, f"entries {start}..{stop - 1} cannot be read")
 
     def chunk(self, start: int, stop: int) -> None:
         rows = self._rows(start, stop)
@@ -158,7 +155,7 @@ class _Walk:
             self.reached()
             expect += 1
         if expect < stop:
-            raise _TamperError(expect, f"entry {expect} is missing (deleted)")
+            raise TamperedError(expect, f"entry {expect} is missing (deleted)")
         if j < len(stored):
             raise _node(stored[j].pos, "was inserted")
         self.nodes += j
@@ -170,8 +167,8 @@ class _Walk:
         if count != end:
             low = self.conn.execute(select(func.min(ENTRIES.c.idx))).scalar()
             if low is not None and low < 0:
-                raise _TamperError(low, "it lies outside the log, below entry 0 (inserted)")
-            raise _TamperError(
+                raise TamperedError(low, "it lies outside the log, below entry 0 (inserted)")
+            raise TamperedError(
                 None, f"ledger_entries holds {count - end} row(s) with no index (inserted)"
             )
         stray = self.conn.execute(
@@ -181,7 +178,7 @@ class _Walk:
             raise _node(stray, "was inserted")
         count = self.conn.execute(select(func.count()).select_from(NODES)).scalar_one()
         if count != self.nodes:
-            raise _TamperError(
+            raise TamperedError(
                 None,
                 f"ledger_nodes holds {count - self.nodes} row(s) that are not tree nodes "
                 "(inserted)",
@@ -194,7 +191,7 @@ def _walk(conn: Connection, public_key: Ed25519PublicKey) -> VerifyResult:
         return VerifyResult(False, 0, 0, None, problem)
     try:
         heads = _read_heads(conn)
-    except _TamperError as bad:
+    except TamperedError as bad:
         return VerifyResult(False, 0, 0, None, bad.reason)
     failed = check_heads(heads, public_key)
     if failed:
@@ -208,9 +205,9 @@ def _walk(conn: Connection, public_key: Ed25519PublicKey) -> VerifyResult:
         for start in range(0, end, CHUNK):
             walk.chunk(start, min(start + CHUNK, end))
         if end > signed:
-            raise _TamperError(signed, "it is not covered by any signed tree head (inserted)")
+            raise TamperedError(signed, "it is not covered by any signed tree head (inserted)")
         walk.strays(end)
-    except _TamperError as bad:
+    except TamperedError as bad:
         return VerifyResult(False, walk.tree.size, walk.position, bad.index, bad.reason, bad.last)
     return VerifyResult(True, end, len(heads))
 

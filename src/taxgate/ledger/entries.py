@@ -18,6 +18,8 @@ from datetime import date
 from json.encoder import encode_basestring
 from typing import Any, Literal, cast
 
+from taxgate.errors import EntryError
+
 EntryKind = Literal[
     "decision", "verdict", "release", "order", "notice", "acknowledgement", "inspection"
 ]
@@ -52,10 +54,6 @@ _TIN_SHAPE = re.compile(r"\d{3}-?\d{2}-?\d{4}")
 
 # The C string escaper that json.dumps(..., ensure_ascii=False) itself uses.
 _quote: Callable[[str], str] = encode_basestring
-
-
-class EntryError(ValueError):
-    """An entry that must not be recorded (a float, a TIN-shaped value, an unknown kind)."""
 
 
 # Not frozen: a frozen dataclass's __init__ costs more than encoding the entry, and a batch

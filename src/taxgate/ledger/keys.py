@@ -22,8 +22,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from taxgate.errors import ConfigError
-from taxgate.store import NoLedgerError
+from taxgate.errors import ConfigError, NoLedgerError
 
 KEY_DIR_ENV = "TAXGATE_KEY_DIR"
 SIGNING_KEY = "ledger-signing.key"

@@ -24,7 +24,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.exc import IntegrityError
 
-from taxgate.errors import TaxgateError
+from taxgate.errors import LedgerError
 from taxgate.ledger import keys as keyfiles
 from taxgate.ledger import merkle
 from taxgate.ledger.audit import audit
@@ -46,10 +46,6 @@ NODES = cast(Table, LedgerNode.__table__)
 HEADS = cast(Table, LedgerTreeHead.__table__)
 ENTRY_COLUMNS = ("idx", "kind", "batch", "item", "subject", "body", "leaf_hash")
 CHUNK = 20_000
-
-
-class LedgerError(TaxgateError):
-    """The ledger cannot do what was asked (unknown entry, damaged store, duplicate key)."""
 
 
 def read_nodes(conn: Connection, ids: list[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:

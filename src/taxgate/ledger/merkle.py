@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 
+from taxgate.errors import ProofError
+
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 _LEAF = b"\x00"
@@ -24,10 +26,6 @@ _sha256 = hashlib.sha256
 
 Range = tuple[int, int]
 NodeId = tuple[int, int]  # (level, index): leaves [index * 2**level, (index + 1) * 2**level)
-
-
-class ProofError(ValueError):
-    """A proof does not verify; the message says which check failed."""
 
 
 def leaf_hash(data: bytes) -> bytes:

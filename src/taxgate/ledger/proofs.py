@@ -14,8 +14,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from taxgate.errors import ProofError
 from taxgate.ledger.heads import TreeHead
-from taxgate.ledger.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
+from taxgate.ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
 
 
 def _hashes(values: Any) -> list[bytes]:

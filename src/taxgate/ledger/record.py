@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from taxgate.errors import TaxgateError
+from taxgate.errors import ConflictError
 from taxgate.ledger.entries import Entry
 from taxgate.ledger.log import Ledger
 from taxgate.release.response import ADDRESS_FIELDS
@@ -42,7 +42,7 @@ def check_replay(ledger: Ledger, files: BatchFiles) -> None:
         recorded.get("digest") != files.response_digest
         or details.get("decisions_digest") != files.decisions_digest
     ):
-        raise TaxgateError(
+        raise ConflictError(
             f"batch {files.batch_id} was already decided and recorded with different results "
             f"(ledger entry at {recorded.get('recorded', '?')}); the world, orders or request "
             "changed since. Decide it under a new --as-of date, or compare with "

@@ -8,6 +8,7 @@
 - ``keys``: the PEM key files both sides hold.
 """
 
+from taxgate.errors import SealError
 from taxgate.release.header import CIPHER_SUITE, SealHeader
 from taxgate.release.response import (
     ADDRESS_FIELDS,
@@ -20,8 +21,7 @@ from taxgate.release.seal import (
     ExpiredError,
     NotSealedError,
     NotYetValidError,
-    SealError,
-    TamperedError,
+    TamperedSealError,
     UnsupportedVersionError,
     WrongKeyError,
     open_sealed,
@@ -38,7 +38,7 @@ __all__ = [
     "NotYetValidError",
     "SealError",
     "SealHeader",
-    "TamperedError",
+    "TamperedSealError",
     "UnsupportedVersionError",
     "WrongKeyError",
     "build_response",

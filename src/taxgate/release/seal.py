@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from taxgate.errors import InputError, TaxgateError
+from taxgate.errors import InputError, SealError
 from taxgate.files import write_atomically
 from taxgate.release.header import SealHeader, parse_header
 from taxgate.release.keys import key_id
@@ -45,10 +45,6 @@ _KDF_INFO = b"taxgate sealed release v1"
 MAX_PAYLOAD = 2**31 - 1
 
 
-class SealError(TaxgateError):
-    """A sealed file that must not be used; the message says why on one line."""
-
-
 class NotSealedError(SealError):
     pass
 
@@ -57,7 +53,7 @@ class UnsupportedVersionError(SealError):
     pass
 
 
-class TamperedError(SealError):
+class TamperedSealError(SealError):
     pass
 
 
@@ -159,7 +155,7 @@ def _split(path: Path, data: bytes) -> _Parts:
     if len(data) < len(MAGIC) or data[: len(MAGIC)] != MAGIC:
         raise NotSealedError(f"{path}: not a taxgate sealed file")
     if len(data) < _PREFIX.size:
-        raise TamperedError(f"{path}: truncated: the file ends inside its first line")
+        raise TamperedSealError(f"{path}: truncated: the file ends inside its first line")
     _, version, header_len = _PREFIX.unpack_from(data)
     if version != VERSION:
         raise UnsupportedVersionError(
@@ -168,14 +164,14 @@ def _split(path: Path, data: bytes) -> _Parts:
         )
     payload_at = _PREFIX.size + header_len + _PAYLOAD_LEN.size
     if len(data) < payload_at:
-        raise TamperedError(
+        raise TamperedSealError(
             f"{path}: truncated or altered: the header length says {header_len} bytes, "
             f"the file holds {len(data)} in all"
         )
     (payload_len,) = _PAYLOAD_LEN.unpack_from(data, payload_at - _PAYLOAD_LEN.size)
     expected = payload_at + payload_len + _SIGNATURE_LEN
     if len(data) != expected:
-        raise TamperedError(
+        raise TamperedSealError(
             f"{path}: truncated or altered: its lengths add up to {expected} bytes, "
             f"the file has {len(data)}"
         )
@@ -193,7 +189,7 @@ def _why_unsigned(path: Path, parts: _Parts, discloser_public_key: Ed25519Public
     try:
         header = parse_header(parts.header)
     except (ValueError, UnicodeDecodeError):
-        return TamperedError(f"{path}: tampered: the header was altered (it no longer parses)")
+        return TamperedSealError(f"{path}: tampered: the header was altered (it no longer parses)")
     given = key_id(discloser_public_key)
     if header.discloser_key_id != given:
         return WrongKeyError(
@@ -201,10 +197,10 @@ def _why_unsigned(path: Path, parts: _Parts, discloser_public_key: Ed25519Public
             f"names key {header.discloser_key_id[:16]} (wrong discloser key, or an altered header)"
         )
     if hashlib.sha256(parts.payload).hexdigest() != header.payload_sha256:
-        return TamperedError(
+        return TamperedSealError(
             f"{path}: tampered: the payload does not match the SHA-256 in the signed header"
         )
-    return TamperedError(
+    return TamperedSealError(
         f"{path}: tampered: the discloser's signature does not verify (header or signature altered)"
     )
 
@@ -223,9 +219,9 @@ def _read_verified(path: Path, discloser_public_key: Ed25519PublicKey) -> tuple[
         header = parse_header(parts.header)
     except (ValueError, UnicodeDecodeError) as exc:
         # Signed but malformed: the discloser's software is at fault, not the channel.
-        raise TamperedError(f"{path}: the signed header is malformed: {exc}") from None
+        raise TamperedSealError(f"{path}: the signed header is malformed: {exc}") from None
     if hashlib.sha256(parts.payload).hexdigest() != header.payload_sha256:
-        raise TamperedError(f"{path}: the payload does not match the SHA-256 in its header")
+        raise TamperedSealError(f"{path}: the payload does not match the SHA-256 in its header")
     return header, parts
 
 
@@ -241,7 +237,7 @@ def _refuse_before_creation(path: Path, header: SealHeader, today: date) -> None
     try:
         created = date.fromisoformat(header.created[:10])
     except ValueError:
-        raise TamperedError(
+        raise TamperedSealError(
             f"{path}: the signed header's creation time {header.created!r} is not a date"
         ) from None
     if today < created - timedelta(days=1):
@@ -283,15 +279,15 @@ def open_sealed(
         )
         plaintext = AESGCM(content_key).decrypt(nonce, parts.payload, header.associated_data())
     except (ValueError, InvalidTag):
-        raise TamperedError(
+        raise TamperedSealError(
             f"{path}: the payload does not decrypt with this recipient key"
         ) from None
     try:
         rows = pa.ipc.open_stream(plaintext).read_all()
     except pa.ArrowInvalid as exc:
-        raise TamperedError(f"{path}: the decrypted payload is not a table: {exc}") from None
+        raise TamperedSealError(f"{path}: the decrypted payload is not a table: {exc}") from None
     if rows.num_rows != header.row_count:
-        raise TamperedError(
+        raise TamperedSealError(
             f"{path}: the payload holds {rows.num_rows} rows, the header says {header.row_count}"
         )
     return header, rows

@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from taxgate.errors import TaxgateError
+from taxgate.errors import ConflictError, NotFoundError, OptionError
 from taxgate.identity import explain_item, model_is_current
 from taxgate.intake import load_request
 from taxgate.ledger import Ledger
@@ -66,7 +66,7 @@ class ReviewCase:
             if candidate.taxpayer.tin == tin:
                 return candidate
         ranks = ", ".join(f"{c.rank}" for c in self.candidates) or "none"
-        raise TaxgateError(
+        raise OptionError(
             f"TIN {tin!r} is not among the candidates shown for item {self.item_id} "
             f"(candidate ranks: {ranks}); see `taxgate review show {self.record.batch} "
             f"{self.item_id}`"
@@ -76,7 +76,7 @@ class ReviewCase:
 def _existing(path: Path, what: str, batch: str, option: str = "") -> Path:
     if not path.exists():
         instead = f", or pass {option}" if option else ""
-        raise TaxgateError(
+        raise NotFoundError(
             f"the {what} recorded for batch {batch}, {path}, is not there (paths are recorded "
             f"as given to `taxgate decide`: run from the folder it ran in{instead})"
         )
@@ -120,19 +120,19 @@ def open_case(
     chosen_manifest = manifest or _existing(record.manifest, "manifest", batch, "--manifest")
     orders = _existing(record.orders, "orders folder", batch) if record.orders else None
     if not model_is_current(chosen_world):
-        raise TaxgateError(
+        raise ConflictError(
             f"{chosen_world} has no identity model trained on it as it is now: it is not (or no "
             f"longer) the world batch {batch} was decided against; pass --world"
         )
     request = load_request(chosen_manifest, agencies=agencies, settings=settings or load_settings())
     if request.manifest.id != record.request:
-        raise TaxgateError(
+        raise ConflictError(
             f"{chosen_manifest} is request {request.manifest.id!r}, but batch {batch} decided "
             f"request {record.request!r}; pass the manifest of that request with --manifest"
         )
     row = request.items.filter(pc.equal(request.items["item_id"], item_id))
     if row.num_rows != 1:
-        raise TaxgateError(
+        raise ConflictError(
             f"item {item_id!r} is no longer in {request.manifest.items_path}: the request "
             "changed since the batch was decided"
         )

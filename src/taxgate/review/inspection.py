@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from taxgate.errors import TaxgateError
+from taxgate.errors import OptionError
 from taxgate.ledger import Entry, Ledger
 
 INSPECTED = "shown"
@@ -24,7 +24,7 @@ def inspecting_officer(officer: str) -> str:
     commands check it before any work is done."""
     who = officer.strip()
     if not who:
-        raise TaxgateError("an inspection names the officer who looks: pass --officer NAME")
+        raise OptionError("an inspection names the officer who looks: pass --officer NAME")
     return who
 
 

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from taxgate.errors import TaxgateError
+from taxgate.errors import ConflictError, NotFoundError
 from taxgate.ledger import Ledger
 
 REVIEW = "review"
@@ -72,7 +72,7 @@ def batch_record(ledger: Ledger, batch: str) -> BatchRecord:
     """The batch ``batch``, or a one-line error naming what to do."""
     entries = ledger.entries_of("release", batch=batch)
     if not entries:
-        raise TaxgateError(
+        raise NotFoundError(
             f"unknown batch {batch!r}: no decided batch has that id "
             "(ids are REQUEST@AS-OF; see `taxgate review list`)"
         )
@@ -123,22 +123,22 @@ def waiting_item(ledger: Ledger, batch: str, item: str) -> tuple[BatchRecord, di
     record = batch_record(ledger, batch)
     decision = ledger.recorded(batch, item, "decision")
     if decision is None:
-        raise TaxgateError(f"item {item!r} is not in batch {batch}")
+        raise NotFoundError(f"item {item!r} is not in batch {batch}")
     if decision.get("outcome") != REVIEW:
-        raise TaxgateError(
+        raise ConflictError(
             f"item {item!r} of batch {batch} is not in review: it was decided "
             f"{decision.get('outcome')} ({';'.join(decision.get('reasons', [])) or 'no reason'})"
         )
     verdict = ledger.recorded(batch, item, "verdict")
     if verdict is not None:
-        raise TaxgateError(
+        raise ConflictError(
             f"item {item!r} of batch {batch} already has a verdict: {verdict.get('outcome')} "
             f"by {verdict.get('actor', '?')} as of {verdict.get('as_of', '?')} "
             f"(recorded {verdict.get('recorded', '?')}); a verdict is final"
         )
     later = superseded_by(ledger, record)
     if later is not None:
-        raise TaxgateError(
+        raise ConflictError(
             f"item {item!r} of batch {batch} is not in review any more: the request was "
             f"decided again in batch {later}; review it there"
         )

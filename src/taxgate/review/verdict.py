@@ -20,7 +20,7 @@ import pyarrow as pa
 from taxgate import reasons
 from taxgate.batch import agency_facts, request_facts
 from taxgate.duck import connect
-from taxgate.errors import InputError, TaxgateError
+from taxgate.errors import ConflictError, InputError, OptionError
 from taxgate.intake.agencies import AgencyRegistry
 from taxgate.law import LawEngine, item_table, load_orders
 from taxgate.ledger import Entry, Ledger
@@ -75,21 +75,21 @@ def _check_writable(out: Path) -> None:
 def check_request(verdict: VerdictRequest, queued: date | None = None) -> None:
     """Refuse an incomplete verdict; ``queued`` is the as-of date of the item's batch."""
     if verdict.outcome not in (RELEASE, WITHHOLD):
-        raise TaxgateError("a verdict is --release or --withhold, exactly one of them")
+        raise OptionError("a verdict is --release or --withhold, exactly one of them")
     if not verdict.reason.strip():
-        raise TaxgateError("a verdict needs a written reason: pass --reason TEXT")
+        raise OptionError("a verdict needs a written reason: pass --reason TEXT")
     if not verdict.officer.strip():
-        raise TaxgateError("a verdict names the officer who decided it: pass --officer NAME")
+        raise OptionError("a verdict names the officer who decided it: pass --officer NAME")
     if verdict.outcome == RELEASE and not verdict.tin.strip():
-        raise TaxgateError("--release names the taxpayer identified: pass --tin with a candidate")
+        raise OptionError("--release names the taxpayer identified: pass --tin with a candidate")
     if verdict.as_of > date.today():
-        raise TaxgateError(
+        raise OptionError(
             f"--as-of {verdict.as_of} is in the future: a verdict applies the law "
             "in force when it is made"
         )
     if queued is not None and verdict.as_of < queued:
         # The law before the batch's date may have allowed what it did not: no backdating.
-        raise TaxgateError(
+        raise OptionError(
             f"--as-of {verdict.as_of} is before the batch's own date {queued}: a verdict cannot "
             "be dated before the item was sent to review"
         )
@@ -193,7 +193,7 @@ def decide_case(
         and recorded.get("subject", "") == entry.subject
     )
     if not mine:
-        raise TaxgateError(
+        raise ConflictError(
             f"another verdict on item {case.item_id} of batch {case.record.batch} was recorded "
             "meanwhile; nothing was released. See `taxgate review show`"
         )

@@ -27,7 +27,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeEngine
 
-from taxgate.errors import ConfigError, TaxgateError
+from taxgate.errors import ConfigError, NoLedgerError
 from taxgate.store.models import Base
 
 STORE_ENV = "TAXGATE_STORE"
@@ -35,10 +35,6 @@ DEFAULT_DIR = Path(".taxgate")
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any of these means something was once recorded here (alembic_version: migrated by a writer).
 LEDGER_TABLES = ("alembic_version", "ledger_entries", "ledger_nodes", "ledger_tree_heads")
-
-
-class NoLedgerError(TaxgateError):
-    """A read-only command was pointed at a store or key directory that holds no ledger."""
 
 
 def default_store_url() -> str:

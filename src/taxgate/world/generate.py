@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from taxgate.errors import InputError, TaxgateError
+from taxgate.errors import InputError, OptionError
 from taxgate.world.histories import Histories, draw_histories
 from taxgate.world.households import (
     ROLE_NAMES,
@@ -200,20 +200,18 @@ def generate_world(
 
 def _check_arguments(out: Path, taxpayers: int, seed: int, fmt: str, itin_share: float) -> None:
     if taxpayers <= 0 or taxpayers > MAX_TAXPAYERS:
-        raise TaxgateError(
-            f"--taxpayers must be between 1 and {MAX_TAXPAYERS:,}, got {taxpayers:,}"
-        )
+        raise OptionError(f"--taxpayers must be between 1 and {MAX_TAXPAYERS:,}, got {taxpayers:,}")
     if seed < 0:
-        raise TaxgateError(f"--seed must be zero or positive, got {seed}")
+        raise OptionError(f"--seed must be zero or positive, got {seed}")
     if fmt not in ("parquet", "csv"):
-        raise TaxgateError(f"--format must be parquet or csv, got {fmt!r}")
+        raise OptionError(f"--format must be parquet or csv, got {fmt!r}")
     if math.isnan(itin_share) or not 0.0 <= itin_share <= 1.0:
-        raise TaxgateError(f"--itin-share must be between 0 and 1, got {itin_share}")
+        raise OptionError(f"--itin-share must be between 0 and 1, got {itin_share}")
     # Leave a margin for chance: the ITIN count is drawn, not fixed.
     expected_itin = taxpayers * itin_share
     spread = 6 * math.sqrt(taxpayers * itin_share * (1 - itin_share)) + 1000
     if expected_itin + spread > ITIN_CAPACITY or taxpayers - expected_itin + spread > SSN_CAPACITY:
-        raise TaxgateError(
+        raise OptionError(
             f"{taxpayers:,} taxpayers with --itin-share {itin_share} would exhaust the "
             f"synthetic TIN ranges ({ITIN_CAPACITY:,} ITINs, {SSN_CAPACITY:,} SSNs)"
         )
@@ -265,7 +263,7 @@ def _tins(is_itin: Bools, ssn_before: int, itin_before: int, seed: int) -> pa.Ar
     itin_k = itin_before + np.cumsum(is_itin)[is_itin] - 1
     ssn_k = ssn_before + np.cumsum(~is_itin)[~is_itin] - 1
     if (len(itin_k) and itin_k[-1] >= ITIN_CAPACITY) or (len(ssn_k) and ssn_k[-1] >= SSN_CAPACITY):
-        raise TaxgateError("the synthetic TIN ranges are exhausted; lower --taxpayers")
+        raise OptionError("the synthetic TIN ranges are exhausted; lower --taxpayers")
     v = _scramble(itin_k, ITIN_CAPACITY, seed)
     number[is_itin] = (
         (900 + v // 190_000) * 1_000_000 + (70 + v // 10_000 % 19) * 10_000 + v % 10_000

@@ -27,7 +27,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from taxgate.duck import connect
-from taxgate.errors import InputError, TaxgateError
+from taxgate.errors import InputError, OptionError
 from taxgate.files import SHARED, replaced_atomically, write_atomically
 from taxgate.model import ITEM_COLUMNS, OPTIONAL_ITEM_COLUMNS
 from taxgate.world.request_assemble import assemble, register_nicknames
@@ -145,15 +145,15 @@ MAX_SEED: Final = 2**63 - 1  # DuckDB hashes the seed as a BIGINT
 
 def _check_inputs(world: Path, out: Path, kind: str, size: int, seed: int, fmt: str) -> None:
     if kind not in KINDS:
-        raise TaxgateError(f"unknown request kind {kind!r}: choose one of {', '.join(KINDS)}")
+        raise OptionError(f"unknown request kind {kind!r}: choose one of {', '.join(KINDS)}")
     if size <= 0 or size > MAX_ITEMS:
-        raise TaxgateError(f"--size must be between 1 and {MAX_ITEMS:,} items, not {size:,}")
+        raise OptionError(f"--size must be between 1 and {MAX_ITEMS:,} items, not {size:,}")
     if not 0 <= seed <= MAX_SEED:
-        raise TaxgateError(f"--seed must be between 0 and {MAX_SEED}, not {seed}")
+        raise OptionError(f"--seed must be between 0 and {MAX_SEED}, not {seed}")
     if out.exists() and not out.is_dir():
         raise InputError(out, "exists and is not a directory", hint="choose another --out")
     if fmt not in ("csv", "parquet"):
-        raise TaxgateError(f"unknown item file format {fmt!r}: choose csv or parquet")
+        raise OptionError(f"unknown item file format {fmt!r}: choose csv or parquet")
     if not world.is_dir():
         raise InputError(
             world, "no such world directory", hint="make one with `taxgate world generate`"

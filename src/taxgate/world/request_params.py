@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from taxgate.errors import InputError, TaxgateError
+from taxgate.errors import InputError, OptionError
 from taxgate.world.request_data import ICE_BATCH_INVESTIGATION, ICE_BATCH_OFFICER
 
 ReasonStyle = Literal["boilerplate", "criminal", "removal"]
@@ -97,24 +97,24 @@ class RequestParams:
         for item in dataclasses.fields(self):
             value = getattr(self, item.name)
             if item.name.endswith("_share") and not 0.0 <= float(value) <= 1.0:
-                raise TaxgateError(f"request parameter {item.name}={value}: must be in [0, 1]")
+                raise OptionError(f"request parameter {item.name}={value}: must be in [0, 1]")
         for name, weights, width in (
             ("unusable_weights", self.unusable_weights, len(UNUSABLE_FORMS)),
             ("confuser_weights", self.confuser_weights, len(CONFUSERS)),
         ):
             if len(weights) != width or min(weights) < 0 or sum(weights) <= 0:
-                raise TaxgateError(
+                raise OptionError(
                     f"request parameter {name}: needs {width} non-negative weights, not all 0"
                 )
         if self.in_world_share + self.confuser_share > 1.0 + 1e-9:
-            raise TaxgateError("request parameters in_world_share + confuser_share exceed 1")
+            raise OptionError("request parameters in_world_share + confuser_share exceed 1")
         if self.reason_style not in ("boilerplate", "criminal", "removal"):
-            raise TaxgateError(
+            raise OptionError(
                 f"request parameter reason_style={self.reason_style!r}: "
                 "choose boilerplate, criminal or removal"
             )
         if self.items_per_officer < 1:
-            raise TaxgateError("request parameter items_per_officer: must be at least 1")
+            raise OptionError("request parameter items_per_officer: must be at least 1")
 
 
 _ICE = RequestParams()
@@ -175,7 +175,7 @@ def default_params(kind: str) -> RequestParams:
     try:
         return _DEFAULTS[kind]
     except KeyError:
-        raise TaxgateError(
+        raise OptionError(
             f"unknown request kind {kind!r}: choose one of {', '.join(KINDS)}"
         ) from None
 
