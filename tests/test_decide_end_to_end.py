@@ -282,7 +282,7 @@ def test_an_output_folder_that_is_a_file_is_refused(
 
 @pytest.mark.parametrize(
     ("as_of", "problem"),
-    [("2025-08-01", "before the request was received"), ("", "must be a date")],
+    [("2025-08-01", "before the request was received"), ("", "is not a date")],
 )
 def test_a_decision_date_that_cannot_be_is_refused(
     scenario: tuple[Path, Path], tmp_path: Path, as_of: str, problem: str

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from taxgate.ledger import Ledger
-from taxgate.pipeline import DecideOptions, decide
+from taxgate.model import DecideOptions
+from taxgate.pipeline import decide
 from taxgate.world.generate import generate_world
 from taxgate.world.request import generate_request
 

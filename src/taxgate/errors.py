@@ -13,7 +13,7 @@ The tree, with the CLI exit status and the HTTP status of each::
     ├── ConfigError          2  500  a settings, registry or policy file is malformed
     ├── NotFoundError          2  404  no batch, item, order, notice or entry with that name
     ├── ConflictError          2  409  the store already holds something this contradicts
-    ├── ForbiddenError         2  403  the caller's role does not allow this
+    ├── ForbiddenError         2  403  the caller's role, or the statute, does not allow this
     ├── LedgerError          2  500  the ledger cannot do what was asked (store, keys)
     │   ├── NoLedgerError    2  404  a reading command found no ledger at the store
     │   ├── EntryError       2  500  an entry that must never be recorded (a float, a TIN)
@@ -111,7 +111,8 @@ class ConflictError(TaxgateError):
 
 
 class ForbiddenError(TaxgateError):
-    """The caller's role does not allow this; nothing was shown and nothing recorded."""
+    """Not allowed: the caller's role (the service), or the statute itself (no lookup for an
+    insufficient item, §7213A). Nothing was shown and nothing recorded."""
 
     http_status = 403
 

@@ -9,9 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import pyarrow as pa
+
+from taxgate.settings import Settings
+
+# The three outcomes of contracts.md §4: one spelling everywhere.
+Outcome = Literal["release", "withhold", "review"]
+RELEASE: Final = "release"
+WITHHOLD: Final = "withhold"
+REVIEW: Final = "review"
+OUTCOMES: tuple[Outcome, ...] = (RELEASE, WITHHOLD, REVIEW)
+DISCLOSER: Final = "IRS"
 
 Purpose = Literal["criminal", "civil", "tax", "other"]
 PURPOSES: tuple[Purpose, ...] = ("criminal", "civil", "tax", "other")
@@ -98,3 +108,73 @@ class IntakeBatch:
     @property
     def size(self) -> int:
         return int(self.items.num_rows)
+
+
+@dataclass(frozen=True)
+class ReleaseTerms:
+    """What a disclosure from a request is bound to: its recipient, purpose, basis and the
+    categories of data it carries. One value per request; every released item and the
+    batch's release record carry it, so an accounting line always says the same as the
+    release it belongs to."""
+
+    recipient: str
+    purpose: str
+    basis: str
+    fields: tuple[str, ...]
+
+    @classmethod
+    def of(cls, manifest: Manifest) -> ReleaseTerms:
+        # The law stage has already refused any category the basis does not reach
+        # (request.basis); a release carries the address columns only, so identity and filing
+        # answers are the provided/not-provided status itself.
+        fields = ("address",) if "address" in manifest.data else ()
+        return cls(manifest.requester, manifest.purpose, manifest.basis, fields)
+
+
+@dataclass(frozen=True)
+class DecideOptions:
+    """Everything a ``decide`` run needs besides the manifest; defaults come from settings."""
+
+    world: Path
+    as_of: date
+    out: Path
+    orders: Path | None = None  # None: the built-in 2025–2026 timeline
+    agencies: Path | None = None  # None: the shipped agency registry
+    store_url: str | None = None  # None: $TAXGATE_STORE, else ./.taxgate/taxgate.db
+    key_dir: Path | None = None  # None: $TAXGATE_KEY_DIR, else ./.taxgate/keys
+    recipient_key: Path | None = None  # the recipient's X25519 public key, to seal a copy
+    settings: Settings | None = None
+    engine: str = "duckdb"
+    actor: str = "taxgate"
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """A decided batch as its ledger ``release`` entry records it.
+
+    Written once by the ledger when the batch is recorded (``ledger.batches``) and read back
+    from there by every later reader: review, what-if, remedies, reports. Enough to reopen
+    the batch's inputs and to say what left the agency, to whom, under which law.
+    """
+
+    batch: str  # REQUEST@AS-OF
+    request: str
+    as_of: date
+    terms: ReleaseTerms
+    items: int
+    provided: int
+    response_sha256: str  # the response file as published
+    decisions_sha256: str  # decisions.csv as published
+    policy_sha256: str  # the exact Cedar policy text the law stage decided with
+    settings_sha256: str  # the thresholds in force (settings.toml after overrides)
+    orders_in_force: tuple[str, ...]
+    manifest: Path
+    world: Path
+    orders: Path | None  # None: the built-in timeline
+    actor: str = "taxgate"
+    index: int = -1  # the release entry's place in the log, once recorded
+    recorded: str = ""  # when the release entry was recorded (ISO 8601), once recorded
+
+    @property
+    def recipient(self) -> str:
+        return self.terms.recipient

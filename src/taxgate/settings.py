@@ -6,9 +6,11 @@ package reads the TOML.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -71,6 +73,13 @@ class Settings:
     intake: IntakeSettings
     duckdb: DuckDBSettings
     identity: IdentitySettings
+
+    @property
+    def sha256(self) -> str:
+        """A digest of every value in force: recorded with each batch beside the policy hash,
+        so a decision can be re-made with the numbers it used."""
+        text = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from taxgate.cli.orders import app
 from taxgate.errors import ConfigError
 from taxgate.law import check_orders, load_orders
-from taxgate.pipeline import DecideOptions, decide
+from taxgate.model import DecideOptions
+from taxgate.pipeline import decide
 from taxgate.world.generate import generate_world
 from taxgate.world.request import generate_request
 

@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from taxgate.batch import agency_facts
 from taxgate.cli.orders import app
 from taxgate.errors import ConfigError
 from taxgate.intake.agencies import AgencyRegistry
@@ -91,14 +90,14 @@ def test_treasury_in_any_spelling_passes_check_and_bars_in_decide(
     write_tro(tmp_path, discloser=spelling)
     checked = RUNNER.invoke(app, ["check", str(tmp_path)])
     assert checked.exit_code == 0, checked.output
-    registry = agency_facts(AgencyRegistry.load())
+    registry = AgencyFacts.of(AgencyRegistry.load())
     # The IRS is a Treasury component, so an order binding Treasury binds the IRS.
     assert decided_reasons(tmp_path, registry, ICE_ASKS) == ["order.tro-1"]
     assert load_orders(tmp_path, registry)[0].disclosers == ("TREASURY",)
 
 
 def test_default_agency_facts_are_the_shipped_registry() -> None:
-    shipped, default = agency_facts(AgencyRegistry.load()), AgencyFacts()
+    shipped, default = AgencyFacts.of(AgencyRegistry.load()), AgencyFacts()
     assert (dict(default.parents), default.all_agencies()) == (
         dict(shipped.parents),
         shipped.all_agencies(),

@@ -24,12 +24,14 @@ from taxgate.law import LawEngine, RequestFacts, item_table
 from taxgate.law.whatif import (
     read_recorded_batch,
     recorded_batch,
-    request_from_release,
+    request_from_record,
     upstream_findings,
     what_if,
 )
 from taxgate.ledger import Ledger
-from taxgate.pipeline import DecideOptions, decide
+from taxgate.ledger.batches import read_record
+from taxgate.model import DecideOptions
+from taxgate.pipeline import decide
 from taxgate.world.generate import generate_world
 from taxgate.world.request import generate_request
 
@@ -142,8 +144,8 @@ def test_a_lost_manifest_falls_back_to_the_release_entry_and_says_so(decided: De
         release = ledger.recorded(decided.batch, "", "release")
     assert release is not None
     gone = {**release, "details": {**release["details"], "manifest": "moved/request.toml"}}
-    batch = recorded_batch(gone, decided.entries)
-    assert batch.request == request_from_release(release)
+    batch = recorded_batch(read_record(-1, gone), decided.entries)
+    assert batch.request == request_from_record(read_record(-1, release))
     assert batch.request.data == ("address",) and batch.request.requester == "ICE"
     assert batch.request_source == "the release entry"
     assert len(batch.notes) == 1 and "moved/request.toml" in batch.notes[0]
@@ -158,7 +160,7 @@ def test_an_unknown_batch_store_or_file_is_one_line_and_exit_2(
     missing = f"sqlite:///{tmp_path}/none.db"
     cases = (
         ("X@2026-02-06", decided.store, "no batch with this id"),
-        ("X@2026-02-06", missing, "no store at"),
+        ("X@2026-02-06", missing, "no ledger there"),
         ("facts.csv", decided.store, "facts.csv: no such file"),
     )
     for batch, store, expected in cases:

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from taxgate.ledger import Ledger
-from taxgate.pipeline import DecideOptions, decide
+from taxgate.model import DecideOptions
+from taxgate.pipeline import decide
 from taxgate.review import open_case
 from taxgate.review.findings import identity_findings
 from taxgate.settings import load_settings

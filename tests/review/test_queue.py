@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from taxgate.cli.review import app
 from taxgate.errors import TaxgateError
 from taxgate.ledger import Entry, Ledger
-from taxgate.pipeline import DecideOptions, decide
+from taxgate.model import DecideOptions
+from taxgate.pipeline import decide
 from taxgate.review import VerdictRequest, decide_case, open_case, pending
 
 from .conftest import AS_OF, Decided, Store

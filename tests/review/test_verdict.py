@@ -18,7 +18,8 @@ from taxgate.duck import connect
 from taxgate.errors import TaxgateError
 from taxgate.law import BUILTIN_ORDERS
 from taxgate.ledger import Ledger
-from taxgate.pipeline import DecideOptions, decide
+from taxgate.model import DecideOptions
+from taxgate.pipeline import decide
 from taxgate.release.response import write_csv
 from taxgate.review import VerdictRequest, amendment_path, decide_case, open_case
 from taxgate.world.io import open_world

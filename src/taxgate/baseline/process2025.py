@@ -49,9 +49,9 @@ Readings:
    the count in ``candidates``. This is the misidentification the D. Mass. court (2026-02-05)
    feared "where people share surnames and homes".
 6. **What was returned.** The matched taxpayer's last known address: the address row with the
-   greatest ``last_year`` (contracts.md §1), ties to the greatest ``first_year``, then street,
-   unit and zip order. A matched taxpayer with no address on file has nothing to return and is
-   withheld.
+   greatest ``last_year`` (contracts.md §1), ties broken as taxgate's release breaks them
+   (``release.response.last_known_order``). A matched taxpayer with no address on file has
+   nothing to return and is withheld.
 7. **Not checked**, because nothing in the record says the scripts checked it: the request's
    purpose, signer, statute and certification, court orders, §6103(i)(6) protection, and
    whether the supplied address was a real residence.
@@ -69,7 +69,7 @@ import pyarrow.compute as pc
 
 from taxgate.duck import connect
 from taxgate.errors import InputError
-from taxgate.release.response import ADDRESS_FIELDS
+from taxgate.release.response import ADDRESS_FIELDS, last_known_order
 from taxgate.world.io import open_world
 
 ITEM_INPUT_COLUMNS: Final = (
@@ -209,18 +209,13 @@ def _address_script(con: duckdb.DuckDBPyConnection) -> None:
 def _last_known(con: duckdb.DuckDBPyConnection) -> None:
     """Reading 6: the address with the greatest last_year for every matched taxpayer."""
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE bl_last_known AS
+        f"""CREATE OR REPLACE TEMP TABLE bl_last_known AS
         WITH matched AS (
             SELECT tin FROM bl_tin_hits UNION SELECT tin FROM bl_address_hits
         )
         SELECT a.tin, a.street, a.unit, a.city, a.state, a.zip
         FROM addresses a SEMI JOIN matched m USING (tin)
-        QUALIFY row_number() OVER (
-            PARTITION BY a.tin
-            -- A CSV world reads every column as text: compare years as numbers.
-            ORDER BY TRY_CAST(a.last_year AS INTEGER) DESC NULLS LAST,
-                TRY_CAST(a.first_year AS INTEGER) DESC NULLS LAST, a.street, a.unit, a.zip
-        ) = 1"""
+        QUALIFY row_number() OVER (PARTITION BY a.tin ORDER BY {last_known_order("a")}) = 1"""
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -11,16 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from taxgate.errors import TaxgateError
-from taxgate.pipeline import DecideOptions, decide
+from taxgate.cli.options import Agencies, Keys, Orders, Store, as_of_or_today
+from taxgate.model import DecideOptions
+from taxgate.pipeline import decide
 from taxgate.settings import load_settings
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise TaxgateError(f"--as-of must be a date YYYY-MM-DD, not {text!r}") from exc
 
 
 def decide_command(
@@ -31,16 +24,10 @@ def decide_command(
         str | None,
         typer.Option(help="Decide under the law in force on this date (default: today)."),
     ] = None,
-    orders: Annotated[
-        Path | None, typer.Option(help="Court orders folder (default: the built-in timeline).")
-    ] = None,
-    agencies: Annotated[
-        Path | None, typer.Option(help="Agency registry replacing the default.")
-    ] = None,
-    store: Annotated[
-        str | None, typer.Option(help="Store URL (default $TAXGATE_STORE, else ./.taxgate/).")
-    ] = None,
-    keys: Annotated[Path | None, typer.Option(help="Ledger key folder.")] = None,
+    orders: Orders = None,
+    agencies: Agencies = None,
+    store: Store = None,
+    keys: Keys = None,
     recipient_key: Annotated[
         Path | None, typer.Option(help="Recipient's public key: also write release.sealed.")
     ] = None,
@@ -57,7 +44,7 @@ def decide_command(
     console = Console(stderr=True)
     options = DecideOptions(
         world=world,
-        as_of=date.today() if as_of is None else _date(as_of),
+        as_of=as_of_or_today(as_of),
         out=out,
         orders=orders,
         agencies=agencies,
@@ -67,8 +54,6 @@ def decide_command(
         settings=load_settings(settings),
         engine=engine,
     )
-    if not world.is_dir():
-        raise TaxgateError(f"{world}: no such world folder")
     with console.status("deciding") as status:
         result = decide(
             manifest,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -25,8 +24,10 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from taxgate.baseline import run_baseline
-from taxgate.law import LawEngine, RequestFacts, item_table, load_orders, timeline
-from taxgate.pipeline import DecideOptions, decide
+from taxgate.intake.manifest import load_manifest
+from taxgate.law import LawEngine, RequestFacts, load_orders, timeline
+from taxgate.model import DecideOptions
+from taxgate.pipeline import decide
 from taxgate.release.keys import generate_recipient_keys
 from taxgate.reports.html import write_report
 from taxgate.reports.scenario import Score, read_truth, score
@@ -75,15 +76,6 @@ def _request(world: Path, out: Path, kind: str, size: int, seed: int, console: C
     return target / "request.toml"
 
 
-def _orders_bar(engine: LawEngine, requester: str, on: date) -> bool:
-    """Whether the orders in force on ``on`` bar even a flawless item to this requester."""
-    facts = RequestFacts(
-        requester=requester, purpose="criminal", basis="6103(i)(2)", data=("address",)
-    )
-    decided = engine.decide(facts, item_table([("flawless", [], False)]), on)
-    return bool(decided.items["outcome"][0].as_py() != "release")
-
-
 def _scenario(kind: str, world: Path, manifest: Path, out: Path, console: Console) -> list[Score]:
     truth = read_truth(manifest.parent / "truth.csv")
     items = pacsv.read_csv(
@@ -98,13 +90,15 @@ def _scenario(kind: str, world: Path, manifest: Path, out: Path, console: Consol
         baseline = run_baseline(world, items)
     baseline_seconds = time.perf_counter() - started
     scores: list[Score] = []
-    requester = str(tomllib.loads(manifest.read_text("utf-8"))["requester"])
+    request = RequestFacts.of(load_manifest(manifest))
+    requester = request.requester
     recipient = out / "keys" / "recipients"
     if not (recipient / f"{requester}.pub").is_file():
         generate_recipient_keys(recipient, requester)
-    engine = LawEngine(orders=load_orders())
+    engine = LawEngine.load()
     for on in DATES:
-        bar = _orders_bar(engine, requester, on)
+        # Whether the orders in force bar even a flawless item of this request.
+        bar = not engine.releases_flawless(request, on)
         scores.append(
             score(
                 "2025 process",

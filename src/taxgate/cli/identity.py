@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow.compute as pc
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from taxgate.errors import InputError, TaxgateError
-from taxgate.identity import explain_item, train_model
-from taxgate.intake import load_request
+from taxgate.cli.options import Agencies, Keys, Store
+from taxgate.identity import train_model
 from taxgate.ledger import Ledger
-from taxgate.model import ITEM_COLUMNS
-from taxgate.review.inspection import inspecting_officer, record_inspection
+from taxgate.review import explain_for_officer
 
 app = typer.Typer(no_args_is_help=True, help="Train and explain the identity-resolution model.")
 
@@ -44,15 +41,9 @@ def explain(
         None, "--chart", help="Also write Splink's waterfall chart to this HTML file."
     ),
     candidates: int = typer.Option(3, "--candidates", min=1, help="How many candidates."),
-    store: str | None = typer.Option(
-        None, "--store", help="Store URL (default: $TAXGATE_STORE, else ./.taxgate/taxgate.db)."
-    ),
-    keys: Path | None = typer.Option(
-        None, "--keys", help="Ledger key folder (default: $TAXGATE_KEY_DIR, else ./.taxgate/keys)."
-    ),
-    agencies: Path | None = typer.Option(
-        None, "--agencies", help="Agency registry replacing the default, as in `decide`."
-    ),
+    store: Store = None,
+    keys: Keys = None,
+    agencies: Agencies = None,
 ) -> None:
     """Show the per-comparison match weights of the best candidates for one item.
 
@@ -63,33 +54,17 @@ def explain(
     Example: `taxgate identity explain ITEM-000042 --world world/ --manifest request.toml
     --officer "A. Officer" --chart why.html`
     """
-    inspecting_officer(officer)  # before any world or model is opened
-    request = load_request(manifest, agencies=agencies)
-    chosen = request.items.filter(pc.equal(request.items["item_id"], item))
-    if chosen.num_rows == 0:
-        raise InputError(manifest, f"no item with item_id {item!r}", field="item_id")
-    found = chosen["reasons"][0].as_py()
-    if found:
-        raise TaxgateError(
-            f"item {item} is not sufficient ({';'.join(found)}): no taxpayer is looked up for "
-            "it (§7213A)"
+    with Ledger.open(store, keys) as ledger:
+        table = explain_for_officer(
+            ledger,
+            manifest,
+            item,
+            world,
+            officer,
+            chart=chart,
+            candidates=candidates,
+            agencies=agencies,
         )
-    table = explain_item(
-        world,
-        chosen.select(list(ITEM_COLUMNS)),
-        item,
-        chart=chart,
-        candidates=candidates,
-        source=str(manifest),
-    )
-    try:
-        with Ledger.open(store, keys) as ledger:
-            shown = table.column("tin").to_pylist()
-            record_inspection(ledger, request.manifest.id, item, shown, officer, "identity explain")
-    except BaseException:
-        if chart is not None:
-            chart.unlink(missing_ok=True)  # unrecorded, it must not be read either
-        raise
     console = Console()
     if table.num_rows == 0:
         console.print(f"no candidate taxpayer for item {item}")

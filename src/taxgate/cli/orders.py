@@ -14,55 +14,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
-from taxgate.batch import agency_facts
+from taxgate.cli.options import Agencies, Keys, Orders, Store, parse_date
 from taxgate.errors import InputError
-from taxgate.intake.agencies import AgencyRegistry
-from taxgate.law.engine import LawDecisions, LawEngine
+from taxgate.law.engine import LawDecisions
 from taxgate.law.facts import AgencyFacts, RequestFacts
 from taxgate.law.orders import Order, check_orders, load_orders
 from taxgate.law.timeline import in_force, timeline
-from taxgate.law.whatif import (
-    Supposition,
-    WhatIf,
-    read_facts_csv,
-    read_recorded_batch,
-    suppose,
-    what_if,
-)
+from taxgate.law.whatif import Supposition, WhatIf, WhatIfAnswer, what_if_facts, what_if_recorded
 from taxgate.ledger import Ledger
-from taxgate.ledger.keys import SIGNING_KEY, default_key_dir
-from taxgate.store import default_store_url
 
 app = typer.Typer(no_args_is_help=True, help="Court orders: list, check, timeline, what-if.")
-
-OrdersOption = Annotated[
-    Path | None,
-    typer.Option("--orders", help="Directory of order *.toml (default: the built-in timeline)."),
-]
-AgenciesOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--agencies",
-        metavar="FILE",
-        help="Agency registry the orders' agencies are checked against; replaces the shipped "
-        "one, as in `taxgate decide`.",
-    ),
-]
-
-
-def _agency_facts(path: Path | None) -> AgencyFacts:
-    """The registry exactly as `taxgate decide` reads it, so both accept the same orders."""
-    return agency_facts(AgencyRegistry.load(path))
-
-
-def _as_date(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(option, f"{text!r} is not a date", hint="write YYYY-MM-DD") from None
 
 
 def _scope(order: Order) -> str:
@@ -79,12 +41,12 @@ def _scope(order: Order) -> str:
 
 
 @app.command("list")
-def list_orders(orders: OrdersOption = None, agencies: AgenciesOption = None) -> None:
+def list_orders(orders: Orders = None, agencies: Agencies = None) -> None:
     """List the orders with their dates and scope.
 
     Example: `taxgate orders list --orders my-orders/`
     """
-    loaded = load_orders(orders, _agency_facts(agencies))
+    loaded = load_orders(orders, AgencyFacts.load(agencies))
     for order in sorted(loaded, key=lambda o: (o.effective, o.id)):
         until = f"..{order.expires}" if order.expires else ".."
         typer.echo(f"{order.id:28} {order.kind:22} {order.effective}{until:13} {_scope(order)}")
@@ -93,13 +55,13 @@ def list_orders(orders: OrdersOption = None, agencies: AgenciesOption = None) ->
 @app.command("check")
 def check(
     directory: Annotated[Path, typer.Argument(help="Directory of order *.toml.")],
-    agencies: AgenciesOption = None,
+    agencies: Agencies = None,
 ) -> None:
     """Report malformed or contradictory orders (file and field); exit 1 if any.
 
     Example: `taxgate orders check src/taxgate/law/orders --agencies agencies.toml`
     """
-    orders, problems = check_orders(directory, _agency_facts(agencies))
+    orders, problems = check_orders(directory, AgencyFacts.load(agencies))
     for problem in problems:
         typer.echo(str(problem), err=True)
     if problems:
@@ -109,12 +71,12 @@ def check(
 
 
 @app.command("timeline")
-def show_timeline(orders: OrdersOption = None, agencies: AgenciesOption = None) -> None:
+def show_timeline(orders: Orders = None, agencies: Agencies = None) -> None:
     """Print which orders were in force on each date where anything changed.
 
     Example: `taxgate orders timeline`
     """
-    for entry in timeline(load_orders(orders, _agency_facts(agencies))):
+    for entry in timeline(load_orders(orders, AgencyFacts.load(agencies))):
         changes = [f"+{i}" for i in entry.started] + [f"-{i}" for i in entry.ended]
         changes += [f"recorded {i} (denial: bars nothing)" for i in entry.recorded]
         in_force = ", ".join(entry.in_force) or "(none)"
@@ -122,37 +84,6 @@ def show_timeline(orders: OrdersOption = None, agencies: AgenciesOption = None) 
 
 
 BATCH_ID = re.compile(r"@\d{4}-\d{2}-\d{2}$")  # f"{manifest.id}@{as_of}"
-StoreOption = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        help="Ledger mode: SQLAlchemy URL of the store (default: $TAXGATE_STORE, else "
-        "./.taxgate/taxgate.db).",
-    ),
-]
-KeysOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--keys", help="Ledger mode: the ledger's key directory (default: ./.taxgate/keys)."
-    ),
-]
-
-
-def _open_ledger(store: str | None, keys: Path | None) -> Ledger:
-    """Open an existing ledger for reading; never create a store or keys for a question."""
-    url = store or default_store_url()
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise InputError("--store", f"{url!r} is not a database URL") from None
-    database = parsed.database or ""
-    sqlite_file = parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:")
-    if sqlite_file and not database.startswith("file:") and not Path(database).is_file():
-        raise InputError("--store", f"no store at {database}", hint="give --store URL")
-    key_dir = keys or default_key_dir()
-    if not (key_dir / SIGNING_KEY).is_file():
-        raise InputError("--keys", f"{key_dir} holds no ledger keys", hint="give --keys DIR")
-    return Ledger.open(url, key_dir)
 
 
 def _in_force(orders: Sequence[Order], day: date) -> str:
@@ -179,46 +110,13 @@ def _report(result: WhatIf, size: int) -> None:
     typer.echo(f"{len(result.changes)} of {size} items would be decided differently")
 
 
-def _csv_what_if(
-    path: Path,
-    day: date | None,
-    supposition: Supposition,
-    orders: Path | None,
-    agencies_file: Path | None,
-    request: RequestFacts,
-) -> None:
-    if day is None:
-        raise InputError("--as-of", "a CSV batch needs a decision date", hint="YYYY-MM-DD")
-    agencies = _agency_facts(agencies_file)
-    current, changed = suppose(orders, agencies, supposition, day)
-    items = read_facts_csv(path)
-    result = what_if(
-        LawEngine(current, agencies), LawEngine(changed, agencies), request, items, day
-    )
-    _show(result.before, current, "as recorded")
-    _show(result.after, changed, "what if")
-    _report(result, items.num_rows)
-
-
-def _ledger_what_if(
-    batch: str,
-    day: date | None,
-    supposition: Supposition,
-    orders: Path | None,
-    agencies_file: Path | None,
-    ledger: Ledger,
-) -> None:
-    recorded = read_recorded_batch(ledger, batch)
-    day = day or recorded.as_of
-    directory = orders or recorded.orders
-    if directory is not None and not directory.is_dir():
-        raise InputError(
-            directory,
-            f"the orders folder batch {batch} was decided under is gone",
-            hint="give --orders DIR",
-        )
-    agencies = _agency_facts(agencies_file)
-    current, changed = suppose(directory, agencies, supposition, day)
+def _print(answer: WhatIfAnswer, supposition: Supposition) -> None:
+    result, recorded = answer.result, answer.recorded
+    if recorded is None:
+        _show(result.before, answer.current, "as recorded")
+        _show(result.after, answer.supposed, "what if")
+        _report(result, answer.items)
+        return
     request = recorded.request
     typer.echo(
         f"batch {recorded.batch}: {recorded.items.num_rows} items decided as of "
@@ -230,15 +128,13 @@ def _ledger_what_if(
     )
     for note in recorded.notes:
         typer.echo(f"note: {note}")
-    result = what_if(
-        LawEngine(current, agencies), LawEngine(changed, agencies), request, recorded.items, day
-    )
-    source = directory or "the built-in timeline"
-    _show(result.before, current, f"orders as they are ({source}), as of {day}")
+    source = answer.orders or "the built-in timeline"
+    day = answer.as_of
+    _show(result.before, answer.current, f"orders as they are ({source}), as of {day}")
     if day == recorded.as_of and result.before.policy_sha256 != recorded.policy_hash:
         typer.echo("  note: differs from the recorded policy set: the orders or policies changed")
-    _show(result.after, changed, f"what if ({supposition.describe()}), as of {day}")
-    _report(result, recorded.items.num_rows)
+    _show(result.after, answer.supposed, f"what if ({supposition.describe()}), as of {day}")
+    _report(result, answer.items)
 
 
 @app.command("what-if")
@@ -279,9 +175,9 @@ def what_if_command(
             "the built-in timeline).",
         ),
     ] = None,
-    store: StoreOption = None,
-    keys: KeysOption = None,
-    agencies: AgenciesOption = None,
+    store: Store = None,
+    keys: Keys = None,
+    agencies: Agencies = None,
     requester: Annotated[str, typer.Option(help="CSV mode: requesting agency.")] = "ICE",
     purpose: Annotated[
         str, typer.Option(help="CSV mode: criminal | civil | tax | other.")
@@ -313,16 +209,19 @@ def what_if_command(
     --batch items.csv`
     """
     supposition = Supposition(tuple(stay or ()), tuple(vacate or ()), tuple(add or ()))
-    if not supposition:
-        raise InputError("what-if", "nothing to suppose", hint="give --stay, --vacate or --add")
-    day = _as_date(as_of, "--as-of") if as_of is not None else None
+    day = parse_date(as_of) if as_of is not None else None
     if Path(batch).is_file():
         request = RequestFacts(
             requester, purpose, basis, tuple(data or ["address"]), ex_parte_order
         )
-        _csv_what_if(Path(batch), day, supposition, orders, agencies, request)
-        return
-    if not BATCH_ID.search(batch):
+        answer = what_if_facts(
+            Path(batch), request, supposition, as_of=day, orders=orders, agencies=agencies
+        )
+    elif not BATCH_ID.search(batch):
         raise InputError(batch, "no such file", hint="a ledger batch id is MANIFEST_ID@AS_OF")
-    with _open_ledger(store, keys) as ledger:
-        _ledger_what_if(batch, day, supposition, orders, agencies, ledger)
+    else:
+        with Ledger.open(store, keys, create=False) as ledger:
+            answer = what_if_recorded(
+                ledger, batch, supposition, as_of=day, orders=orders, agencies=agencies
+            )
+    _print(answer, supposition)

@@ -8,34 +8,25 @@ theirs, or has expired.
 
 from __future__ import annotations
 
-import csv
 import json
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
 import typer
 
-from taxgate.errors import InputError
-from taxgate.intake.agencies import I1, I2, AgencyRegistry, canonical_basis
-from taxgate.model import PURPOSES
+from taxgate.cli.options import parse_date
 from taxgate.release.header import SealHeader
 from taxgate.release.keys import (
-    default_signing_key,
     generate_recipient_keys,
     generate_signing_key,
     key_id,
     load_discloser_public_key,
     load_recipient_private_key,
-    load_recipient_public_key,
     load_signing_key,
 )
-from taxgate.release.payload import RELEASABLE_FIELDS, unknown_fields
-from taxgate.release.response import ADDRESS_FIELDS
-from taxgate.release.response import write_csv as write_csv_atomically
-from taxgate.release.seal import open_sealed, read_header, seal
+from taxgate.release.manual import SealRequest, open_file, seal_file
+from taxgate.release.seal import read_header
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -52,23 +43,6 @@ DiscloserKey = Annotated[
     Path,
     typer.Option("--discloser", help="The discloser's published Ed25519 public key (PEM)."),
 ]
-
-
-def _read_rows(path: Path) -> pa.Table:
-    """A CSV with every column read as text (ZIPs like 00501 keep their zeros)."""
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            names = next(csv.reader(handle), None)
-        if not names:
-            raise InputError(path, "empty file", hint="expected a CSV with a header line")
-        options = pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
-        )
-        return pacsv.read_csv(path, convert_options=options)
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror}") from exc
-    except (UnicodeDecodeError, pa.ArrowInvalid) as exc:
-        raise InputError(path, f"not a readable CSV: {exc}") from exc
 
 
 def _show(header: SealHeader, today: date) -> str:
@@ -167,67 +141,22 @@ def seal_command(
     --batch B1 --request ICE-2025-0806 --recipient ICE --purpose criminal --basis 6103(i)(2)
     --authority "8 U.S.C. 1253(a)(1)" --officer "A. Agent" --expires 2026-03-31`
     """
-    registry = AgencyRegistry.load(agencies)
-    recipient, basis = _known_recipient(registry, recipient), _known_basis(basis)
-    if purpose not in PURPOSES:
-        raise InputError("--purpose", f"{purpose!r} is not a purpose", hint=_one_of(PURPOSES))
-    unknown = unknown_fields(fields or [])
-    if unknown:
-        raise InputError(
-            "--field", f"{unknown[0]!r} cannot be released", hint=_one_of(RELEASABLE_FIELDS)
-        )
-    table = _read_rows(rows)
-    until = _parse_date(expires, "--expires") if expires else date.today() + timedelta(valid_days)
-    header = SealHeader(
-        batch_id=batch,
-        request_id=request,
-        discloser=discloser,
+    terms = SealRequest(
+        batch=batch,
+        request=request,
         recipient=recipient,
         purpose=purpose,
         basis=basis,
-        statutory_authority=authority,
+        authority=authority,
         officers=tuple(officer),
-        fields=tuple(fields or [c for c in ADDRESS_FIELDS if c in table.column_names]),
-        expires=until,
+        discloser=discloser,
+        fields=tuple(fields or ()),
+        expires=parse_date(expires, "--expires") if expires else None,
+        valid_days=valid_days,
     )
-    sealed = seal(
-        table,
-        header,
-        load_recipient_public_key(recipient_key),
-        load_signing_key(signing_key or default_signing_key()),
-        out,
-        source=rows,
-    )
-    typer.echo(f"sealed {sealed.row_count:,} rows to {out} (expires {until.isoformat()})")
-
-
-def _one_of(names: tuple[str, ...] | list[str]) -> str:
-    return "one of " + ", ".join(names)
-
-
-def _known_recipient(registry: AgencyRegistry, code: str) -> str:
-    if code not in registry:
-        raise InputError(
-            "--recipient",
-            f"{code!r} is not an agency in {registry.source}",
-            hint=_one_of(sorted(registry.agencies)) + "; or pass --agencies FILE",
-        )
-    return code.upper()
-
-
-def _known_basis(text: str) -> str:
-    """The canonical basis (``6103(i)(2)``): only the exceptions the law stage releases under."""
-    basis = canonical_basis(text)
-    if basis not in (I1, I2):
-        raise InputError("--basis", f"{text!r} is not a basis for release", hint=_one_of([I1, I2]))
-    return basis
-
-
-def _parse_date(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(option, f"{text!r} is not a date", hint="use YYYY-MM-DD") from None
+    sealed = seal_file(rows, recipient_key, out, terms, signing_key=signing_key, agencies=agencies)
+    until = sealed.expires.isoformat()
+    typer.echo(f"sealed {sealed.row_count:,} rows to {out} (expires {until})")
 
 
 @app.command("open")
@@ -248,25 +177,10 @@ def open_command(
 
     Example: `taxgate release open r.sealed --key ice.key --discloser irs.pub --out rows.csv`
     """
-    today = date.today()
-    if as_of:
-        wanted = _parse_date(as_of, "--as-of")
-        # Rows decrypted now are used now: a past date would let anyone open a file after it
-        # expired. `inspect` shows what a file allowed on any date without decrypting.
-        if wanted < today:
-            raise InputError(
-                "--as-of",
-                f"{as_of} is before today ({today.isoformat()}): a sealed file cannot be opened "
-                "as of a past date",
-                hint="use `taxgate release inspect` to see its dates",
-            )
-        today = wanted
-    header, rows = open_sealed(
-        sealed, load_recipient_private_key(key), load_discloser_public_key(discloser), today
-    )
-    write_csv_atomically(rows, out)
+    wanted = parse_date(as_of) if as_of else None
+    header, count = open_file(sealed, key, discloser, out, as_of=wanted)
     typer.echo(
-        f"opened {header.batch_id}: {rows.num_rows:,} rows to {out}; for {header.purpose} use "
+        f"opened {header.batch_id}: {count:,} rows to {out}; for {header.purpose} use "
         f"under {header.basis} until {header.expires.isoformat()}"
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -12,12 +11,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from taxgate.errors import TaxgateError
+from taxgate.cli.options import Agencies, Keys, Store, as_of_or_today
 from taxgate.ledger import Ledger
-from taxgate.model import ITEM_COLUMNS
-from taxgate.review import ReviewCase, VerdictRequest, decide_case, open_case, pending
-from taxgate.review.inspection import inspecting_officer, record_inspection
-from taxgate.review.verdict import RELEASE, WITHHOLD, check_request
+from taxgate.model import ITEM_COLUMNS, RELEASE, WITHHOLD
+from taxgate.review import ReviewCase, VerdictRequest, give_verdict, pending, show_case
+from taxgate.review.verdict import check_request
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -29,21 +27,12 @@ app = typer.Typer(
     ),
 )
 
-Store = Annotated[
-    str | None,
-    typer.Option(help="Store URL (default: $TAXGATE_STORE, else ./.taxgate/taxgate.db)."),
-]
-Keys = Annotated[
-    Path | None,
-    typer.Option(help="Ledger key folder (default: $TAXGATE_KEY_DIR, else ./.taxgate/keys)."),
-]
 World = Annotated[
     Path | None, typer.Option(help="The world folder, if not where the batch recorded it.")
 ]
 ManifestPath = Annotated[
     Path | None, typer.Option(help="The request manifest, if not where the batch recorded it.")
 ]
-Agencies = Annotated[Path | None, typer.Option(help="Agency registry replacing the default.")]
 
 
 def _probability(value: float | None) -> str:
@@ -159,11 +148,10 @@ def show(
 
     Example: `taxgate review show ICE-2025-0806@2025-08-07 ICE-000013 --officer "A. Officer"`
     """
-    inspecting_officer(officer)  # before any world or model is opened
     with Ledger.open(store, keys, create=False) as ledger:
-        case = open_case(ledger, batch, item, world=world, manifest=manifest, agencies=agencies)
-        shown = [candidate.taxpayer.tin for candidate in case.candidates]
-        record_inspection(ledger, case.record.batch, case.item_id, shown, officer, "review show")
+        case = show_case(
+            ledger, batch, item, officer, world=world, manifest=manifest, agencies=agencies
+        )
     console = Console()
     decision = case.decision
     console.print(_item_table(case))
@@ -181,13 +169,6 @@ def show(
     console.print(_candidates_table(case))
     for candidate in case.candidates:
         console.print(_weights_table(case, candidate.rank, candidate.taxpayer.tin))
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise TaxgateError(f"--as-of must be a date YYYY-MM-DD, not {text!r}") from exc
 
 
 @app.command("decide")
@@ -220,19 +201,18 @@ def decide(
     Example: `taxgate review decide ICE-2025-0806@2025-08-07 ICE-000013 --release
     --tin 000123456 --officer "A. Officer" --reason "DOB on the I-213 matches"`
     """
-    if release == withhold:
-        raise TaxgateError("a verdict is --release or --withhold, exactly one of them")
     verdict = VerdictRequest(
-        outcome=RELEASE if release else WITHHOLD,
+        outcome={(True, False): RELEASE, (False, True): WITHHOLD}.get((release, withhold), ""),
         officer=officer,
         reason=reason,
-        as_of=_date(as_of) if as_of else date.today(),
+        as_of=as_of_or_today(as_of or None),
         tin=tin.strip(),
     )
-    check_request(verdict)  # before any world or model is opened
+    check_request(verdict)  # a mistaken command line before any store is opened
     with Ledger.open(store, keys, create=False) as ledger:
-        case = open_case(ledger, batch, item, world=world, manifest=manifest, agencies=agencies)
-        result = decide_case(ledger, case, verdict, out, agencies=agencies)
+        result = give_verdict(
+            ledger, batch, item, verdict, out, world=world, manifest=manifest, agencies=agencies
+        )
     why = ";".join(result.reasons) or "no reason"
     if result.outcome == RELEASE:
         typer.echo(f"{item}: released and recorded; wrote {result.amendment}")

@@ -20,10 +20,25 @@ from taxgate.intake.columns import normalize_items
 from taxgate.intake.items import load_items
 from taxgate.intake.manifest import load_manifest
 from taxgate.intake.screens import run_screens
-from taxgate.model import IntakeBatch
+from taxgate.model import IntakeBatch, Manifest
 from taxgate.settings import Settings, load_settings
 
-__all__ = ["AgencyRegistry", "load_request"]
+__all__ = ["AgencyRegistry", "check_as_of", "load_request"]
+
+
+def check_as_of(manifest: Manifest, as_of: date) -> None:
+    """Refuse to decide a request as of a day before it was received.
+
+    A decision dated before the request existed would misdate the ledger's record of what
+    was known when; ``taxgate orders what-if`` answers "what would a date have allowed"."""
+    if as_of < manifest.received:
+        raise InputError(
+            manifest.path,
+            f"--as-of {as_of.isoformat()} is before the request was received "
+            f"({manifest.received.isoformat()})",
+            field="received",
+            hint="decide as of the day of the decision; `taxgate orders what-if` explores dates",
+        )
 
 
 def load_request(

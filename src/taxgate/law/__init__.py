@@ -2,8 +2,9 @@
 
 Public surface::
 
-    engine = LawEngine(orders=load_orders(dir), agencies=AgencyFacts(parents, blocked))
-    decisions = engine.decide(RequestFacts(...), items_table, as_of)
+    engine = LawEngine.load(orders_dir, agencies_file)     # the orders, checked, and agencies
+    engine.releases_flawless(RequestFacts.of(manifest), as_of)  # is the request barred whole?
+    decisions = engine.decide(RequestFacts.of(manifest), law_items(world, matches), as_of)
 """
 
 from taxgate.law.compile import CompiledPolicySet, PolicyInfo, load_statute
@@ -12,9 +13,10 @@ from taxgate.law.engine import (
     ContextDecision,
     LawDecisions,
     LawEngine,
+    decisions_table,
     outcome_for,
 )
-from taxgate.law.facts import AgencyFacts, ItemContext, RequestFacts, item_table
+from taxgate.law.facts import AgencyFacts, ItemContext, RequestFacts, item_table, law_items
 from taxgate.law.orders import BUILTIN_ORDERS, Order, OrderProblem, check_orders, load_orders
 from taxgate.law.timeline import TimelineEntry, barring_orders, in_effect, timeline
 
@@ -34,8 +36,10 @@ __all__ = [
     "TimelineEntry",
     "barring_orders",
     "check_orders",
+    "decisions_table",
     "in_effect",
     "item_table",
+    "law_items",
     "load_orders",
     "load_statute",
     "outcome_for",

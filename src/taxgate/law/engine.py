@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import cedarpy
 import pyarrow as pa
@@ -21,7 +22,6 @@ from taxgate import reasons
 from taxgate.errors import ConfigError, OptionError
 from taxgate.law.compile import CompiledPolicySet, Statute, compile_policy_set, load_statute
 from taxgate.law.facts import (
-    DATA_CATEGORIES,
     FINDING_CODES,
     FINDINGS,
     ITEM_ID,
@@ -30,12 +30,15 @@ from taxgate.law.facts import (
     ItemContext,
     RequestFacts,
     agency_code,
+    item_table,
 )
 from taxgate.law.orders import Order, load_orders
 from taxgate.law.timeline import barring_orders
+from taxgate.model import DATA_CATEGORIES, RELEASE, REVIEW, WITHHOLD
 
 DEFAULT_DENY = "default-deny"
-RELEASE, WITHHOLD, REVIEW = "release", "withhold", "review"
+# A request item with nothing wrong: what the law alone makes of a request (see releases_flawless).
+FLAWLESS = "flawless"
 DECISION_SCHEMA = pa.schema(
     [
         pa.field(ITEM_ID, pa.string()),
@@ -87,6 +90,25 @@ class LawEngine:
         self.statute = statute or load_statute()
         self._sets: dict[tuple[str, ...], CompiledPolicySet] = {}
         self._entities: dict[tuple[str, ...], cedarpy.Entities] = {}
+
+    @classmethod
+    def load(cls, orders: Path | None = None, agencies: Path | None = None) -> LawEngine:
+        """The engine every command builds: the orders folder (default: the built-in
+        timeline) checked against the agency registry (default: the shipped one)."""
+        facts = AgencyFacts.load(agencies)
+        return cls(orders=load_orders(orders, facts), agencies=facts)
+
+    def statute_only(self) -> LawEngine:
+        """The same statute and agencies with no court order at all."""
+        return LawEngine(orders=(), agencies=self.agencies, statute=self.statute)
+
+    def releases_flawless(self, request: RequestFacts, as_of: date) -> bool:
+        """Whether a flawless item of ``request`` (sufficient, matched, unprotected) would be
+        released as of ``as_of``: false when the request as a whole is barred, whoever its
+        items name (a civil purpose, a basis that does not reach the data, a recipient with
+        open safeguard findings, or, with orders, an order barring the recipient)."""
+        decided = self.decide(request, item_table([(FLAWLESS, (), False)]), as_of)
+        return bool(decided.items["outcome"][0].as_py() == RELEASE)
 
     def policy_set(self, as_of: date) -> CompiledPolicySet:
         """The compiled statute plus the orders barring disclosures on ``as_of`` (cached)."""
@@ -207,3 +229,19 @@ def _interpret(result: cedarpy.AuthzResult, policy_set: CompiledPolicySet) -> Co
         return ContextDecision(WITHHOLD, (reasons.BASIS,), (DEFAULT_DENY,))
     found = tuple(sorted({p.reason for p in determining}))
     return ContextDecision(outcome_for(found), found, tuple(sorted(p.id for p in determining)))
+
+
+def decisions_table(law: LawDecisions, matches: pa.Table) -> pa.Table:
+    """The batch's decisions (contracts.md §4's columns, lists kept as lists): the law's
+    outcome, reasons and rules beside identity's matched TIN and probability."""
+    decided = law.items
+    return pa.table(
+        {
+            "item_id": decided["item_id"],
+            "outcome": decided["outcome"],
+            "reasons": decided["reasons"],
+            "rules": decided["rules"],
+            "tin": pc.fill_null(matches["tin"], ""),
+            "match_probability": matches["match_probability"],
+        }
+    )

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 
 import pyarrow as pa
 
 from taxgate import reasons
-
-BASIS_I2 = "6103(i)(2)"
-BASIS_I1 = "6103(i)(1)"
-PURPOSES: tuple[str, ...] = ("criminal", "civil", "tax", "other")
-DATA_CATEGORIES: tuple[str, ...] = ("address", "income", "identity", "filing")
-# For (i)(2), taxpayer identity (name, address, TIN) is not taxpayer return information
-# ((i)(2)(C)), and whether someone filed reveals no more than identity does.
-I2_CATEGORIES: frozenset[str] = frozenset({"address", "identity", "filing"})
+from taxgate.duck import connect
+from taxgate.intake.agencies import AgencyRegistry, canonical_basis
+from taxgate.model import Manifest
+from taxgate.world.io import open_world, protected_sql
 
 # Findings the upstream stages may report; each has its own forbid in policies/findings.cedar.
 FINDING_CODES: frozenset[str] = frozenset(reasons.ALL)
@@ -81,6 +78,16 @@ class RequestFacts:
     def has_ex_parte_order(self) -> bool:
         return bool(self.ex_parte_order.strip())
 
+    @classmethod
+    def of(cls, manifest: Manifest) -> RequestFacts:
+        return cls(
+            requester=manifest.requester,
+            purpose=manifest.purpose,
+            basis=canonical_basis(manifest.basis),
+            data=tuple(manifest.data),
+            ex_parte_order=manifest.ex_parte_order,
+        )
+
 
 @dataclass(frozen=True)
 class AgencyFacts:
@@ -100,12 +107,24 @@ class AgencyFacts:
     def all_agencies(self) -> frozenset[str]:
         return self.known | set(self.parents) | set(self.parents.values())
 
-    def ancestors(self, agency: str) -> tuple[str, ...]:
-        """The agency itself, then its parent, grandparent, ... (stops on a cycle)."""
-        chain = [agency_code(agency)]
-        while (parent := self.parents.get(chain[-1])) is not None and parent not in chain:
-            chain.append(parent)
-        return tuple(chain)
+    @classmethod
+    def of(cls, registry: AgencyRegistry) -> AgencyFacts:
+        """The registry as the law stage sees it: parents, blocked recipients, known codes."""
+        parents = {
+            code: agency.parent for code, agency in registry.agencies.items() if agency.parent
+        }
+        blocked = frozenset(code for code in registry.agencies if registry.safeguards_block(code))
+        return cls(
+            parents=parents,
+            safeguards_blocked=blocked,
+            known=frozenset(parents) | set(registry.agencies),
+        )
+
+    @classmethod
+    def load(cls, registry: Path | None = None) -> AgencyFacts:
+        """The registry file (default: the shipped one) exactly as ``decide`` reads it, so
+        every command accepts the same orders and agencies."""
+        return cls.of(AgencyRegistry.load(registry))
 
 
 @dataclass(frozen=True)
@@ -124,3 +143,26 @@ def item_table(rows: Iterable[tuple[str, Iterable[str], bool]]) -> pa.Table:
         findings.append(sorted(set(found)))
         protected.append(is_protected)
     return pa.table([ids, findings, protected], schema=ITEM_SCHEMA)
+
+
+def law_items(world: Path, matches: pa.Table) -> pa.Table:
+    """The law stage's items from identity's matches (``item_id``, ``intake``, ``identity``,
+    ``tin``): every finding so far, and whether the matched taxpayer is protected."""
+    con = connect()
+    try:
+        open_world(con, world)
+        numbered = matches.append_column("idx", pa.array(range(matches.num_rows), pa.int64()))
+        con.register("numbered", numbered)
+        protected = protected_sql(con, "t")
+        return con.sql(
+            f"""
+            SELECT m.item_id,
+                   list_sort(list_distinct(list_concat(coalesce(m.intake, []),
+                                                       coalesce(m.identity, [])))) AS reasons,
+                   CASE WHEN m.tin IS NULL THEN false ELSE {protected} END AS protected
+            FROM numbered m LEFT JOIN taxpayers t ON t.tin = m.tin
+            ORDER BY m.idx
+            """
+        ).to_arrow_table()
+    finally:
+        con.close()

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from taxgate.errors import ConfigError
-from taxgate.law.facts import DATA_CATEGORIES, PURPOSES, AgencyFacts, agency_code
+from taxgate.law.facts import AgencyFacts, agency_code
+from taxgate.model import DATA_CATEGORIES, PURPOSES
 
 BUILTIN_ORDERS = Path(__file__).parent / "orders"
 

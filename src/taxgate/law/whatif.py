@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -27,18 +26,20 @@ import pyarrow.compute as pc
 from taxgate import reasons
 from taxgate.errors import InputError, NotFoundError
 from taxgate.intake.agencies import canonical_basis
-from taxgate.law.engine import RELEASE, REVIEW, WITHHOLD, LawDecisions, LawEngine
+from taxgate.intake.manifest import load_manifest
+from taxgate.law.engine import LawDecisions, LawEngine
 from taxgate.law.facts import AgencyFacts, RequestFacts, item_table
 from taxgate.law.orders import Order, load_orders
 from taxgate.law.timeline import in_effect
 from taxgate.ledger import Ledger
+from taxgate.ledger.batches import read_record
+from taxgate.model import RELEASE, REVIEW, WITHHOLD, BatchRecord
 
 UPSTREAM_PREFIXES = ("request.", "match.")
 # request.basis is the statute's own refusal unless intake reported it as a finding, which the
 # recorded rules show by naming the finding's forbid.
 BASIS_FINDING_RULE = "finding-request-basis"
 FALLBACK_DATA = ("address",)
-BUILTIN = "built-in"
 
 
 @dataclass(frozen=True)
@@ -143,54 +144,37 @@ class RecordedBatch:
     notes: tuple[str, ...]  # what could not be read as recorded, and what stood in for it
 
 
-def request_from_manifest(path: Path, release: Mapping[str, Any]) -> RequestFacts:
+def request_from_manifest(path: Path, record: BatchRecord) -> RequestFacts:
     """The request-level facts from the manifest the batch was decided from.
 
     Raises ``InputError`` when the file is gone, unreadable, or no longer the same request.
     """
-    try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot be read ({type(exc).__name__})") from exc
-    expected = release.get("details", {}).get("request")
-    if expected is not None and raw.get("id") != expected:
-        raise InputError(path, f"now holds request {raw.get('id')!r}, not {expected!r}")
-    data = raw.get("data", [])
-    if not isinstance(data, list) or not all(isinstance(d, str) for d in data):
-        raise InputError(path, "is not a list of categories", field="data")
-    return RequestFacts(
-        requester=str(raw.get("requester", "")).upper(),
-        purpose=str(raw.get("purpose", "")),
-        basis=canonical_basis(str(raw.get("basis", ""))),
-        data=tuple(data),
-        ex_parte_order=str(raw.get("ex_parte_order", "")),
-    )
+    manifest = load_manifest(path)
+    if manifest.id != record.request:
+        raise InputError(path, f"now holds request {manifest.id!r}, not {record.request!r}")
+    return RequestFacts.of(manifest)
 
 
-def request_from_release(release: Mapping[str, Any]) -> RequestFacts:
-    """The fallback: the release entry's recipient, purpose and basis, asking for addresses."""
+def request_from_record(record: BatchRecord) -> RequestFacts:
+    """The fallback: the batch record's recipient, purpose and basis, asking for addresses."""
     return RequestFacts(
-        requester=str(release.get("recipient", "")),
-        purpose=str(release.get("purpose", "")),
-        basis=canonical_basis(str(release.get("basis", ""))),
+        requester=record.recipient,
+        purpose=record.terms.purpose,
+        basis=canonical_basis(record.terms.basis),
         data=FALLBACK_DATA,
     )
 
 
-def recorded_batch(
-    release: Mapping[str, Any], decisions: Sequence[Mapping[str, Any]]
-) -> RecordedBatch:
-    """Rebuild a batch from its release entry and its decision entries (in log order)."""
-    details = release.get("details", {})
+def recorded_batch(record: BatchRecord, decisions: Sequence[Mapping[str, Any]]) -> RecordedBatch:
+    """Rebuild a batch from its record and its decision entries (in log order)."""
     notes: list[str] = []
-    manifest = details.get("manifest")
     try:
-        if not manifest:
+        if not str(record.manifest) or record.manifest == Path():
             raise InputError("release entry", "names no manifest")
-        request, source = request_from_manifest(Path(manifest), release), str(manifest)
+        request = request_from_manifest(record.manifest, record)
+        source = str(record.manifest)
     except InputError as exc:
-        request, source = request_from_release(release), "the release entry"
+        request, source = request_from_record(record), "the release entry"
         notes.append(
             f"{exc}: using the release entry's recipient {request.requester}, purpose "
             f"{request.purpose}, basis {request.basis} and data {list(request.data)}"
@@ -203,21 +187,20 @@ def recorded_batch(
         if key not in rebuilt:
             rebuilt[key] = upstream_findings(*key)
         rows.append((str(entry["item"]), *rebuilt[key]))
-    orders = details.get("orders", BUILTIN)
     return RecordedBatch(
-        batch=str(release["batch"]),
-        as_of=date.fromisoformat(str(release["as_of"])),
+        batch=record.batch,
+        as_of=record.as_of,
         request=request,
         request_source=source,
         items=item_table(rows),
-        orders=None if orders == BUILTIN else Path(orders),
-        policy_hash=str(release.get("policy_hash", "")),
+        orders=record.orders,
+        policy_hash=record.policy_sha256,
         notes=tuple(notes),
     )
 
 
 def read_recorded_batch(ledger: Ledger, batch: str) -> RecordedBatch:
-    """The batch ``batch`` from the ledger: its release entry and its item decisions."""
+    """The batch ``batch`` from the ledger: its record and its item decisions."""
     release = ledger.recorded(batch, "", "release")
     if release is None:
         raise NotFoundError(
@@ -225,7 +208,7 @@ def read_recorded_batch(ledger: Ledger, batch: str) -> RecordedBatch:
             f"{ledger.store.url} (batch ids are MANIFEST_ID@AS_OF, see summary.json)"
         )
     decisions = [entry for _, entry in ledger.entries_of("decision", batch)]
-    return recorded_batch(release, decisions)
+    return recorded_batch(read_record(-1, release), decisions)
 
 
 # -- the comparison ----------------------------------------------------------------------
@@ -291,3 +274,73 @@ def what_if(
 
 def _reason_text(decisions: pa.Table) -> pa.ChunkedArray:
     return pc.fill_null(pc.binary_join(decisions["reasons"], ";"), "")
+
+
+# -- the two questions a person asks -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WhatIfAnswer:
+    """A what-if, with what it was asked of: the orders as they are and as supposed."""
+
+    result: WhatIf
+    as_of: date
+    current: tuple[Order, ...]
+    supposed: tuple[Order, ...]
+    orders: Path | None  # the folder the orders came from; None: the built-in timeline
+    recorded: RecordedBatch | None = None  # ledger mode: the batch as the ledger holds it
+
+    @property
+    def items(self) -> int:
+        return int(self.result.before.items.num_rows)
+
+
+def what_if_recorded(
+    ledger: Ledger,
+    batch: str,
+    supposition: Supposition,
+    *,
+    as_of: date | None = None,
+    orders: Path | None = None,
+    agencies: Path | None = None,
+) -> WhatIfAnswer:
+    """Re-decide a batch recorded in ``ledger`` under its own orders (or ``orders``) and under
+    the supposed ones, as of ``as_of`` (default: the batch's own date). Records nothing."""
+    if not supposition:
+        raise InputError("what-if", "nothing to suppose", hint="give --stay, --vacate or --add")
+    recorded = read_recorded_batch(ledger, batch)
+    day = as_of or recorded.as_of
+    directory = orders or recorded.orders
+    if directory is not None and not directory.is_dir():
+        raise InputError(
+            directory,
+            f"the orders folder batch {batch} was decided under is gone",
+            hint="give --orders DIR",
+        )
+    facts = AgencyFacts.load(agencies)
+    current, changed = suppose(directory, facts, supposition, day)
+    result = what_if(
+        LawEngine(current, facts), LawEngine(changed, facts), recorded.request, recorded.items, day
+    )
+    return WhatIfAnswer(result, day, tuple(current), tuple(changed), directory, recorded)
+
+
+def what_if_facts(
+    path: Path,
+    request: RequestFacts,
+    supposition: Supposition,
+    *,
+    as_of: date | None,
+    orders: Path | None = None,
+    agencies: Path | None = None,
+) -> WhatIfAnswer:
+    """The same question of a CSV of item facts (``read_facts_csv``) for ``request``."""
+    if not supposition:
+        raise InputError("what-if", "nothing to suppose", hint="give --stay, --vacate or --add")
+    if as_of is None:
+        raise InputError("--as-of", "a CSV batch needs a decision date", hint="YYYY-MM-DD")
+    facts = AgencyFacts.load(agencies)
+    current, changed = suppose(orders, facts, supposition, as_of)
+    items = read_facts_csv(path)
+    result = what_if(LawEngine(current, facts), LawEngine(changed, facts), request, items, as_of)
+    return WhatIfAnswer(result, as_of, tuple(current), tuple(changed), orders)

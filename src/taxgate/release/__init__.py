@@ -15,6 +15,8 @@ from taxgate.release.response import (
     RESPONSE_COLUMNS,
     build_response,
     last_known_addresses,
+    row_digest,
+    row_digests,
     write_response_csv,
 )
 from taxgate.release.seal import (
@@ -28,6 +30,12 @@ from taxgate.release.seal import (
     read_header,
     seal,
 )
+from taxgate.release.staging import (
+    StagedBatch,
+    batch_id,
+    check_output_folder,
+    response_rows,
+)
 
 __all__ = [
     "ADDRESS_FIELDS",
@@ -38,13 +46,19 @@ __all__ = [
     "NotYetValidError",
     "SealError",
     "SealHeader",
+    "StagedBatch",
     "TamperedSealError",
     "UnsupportedVersionError",
     "WrongKeyError",
+    "batch_id",
     "build_response",
+    "check_output_folder",
     "last_known_addresses",
     "open_sealed",
     "read_header",
+    "response_rows",
+    "row_digest",
+    "row_digests",
     "seal",
     "write_response_csv",
 ]

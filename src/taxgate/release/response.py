@@ -9,6 +9,8 @@ taxpayer, an order, a failed match) for the others.
 from __future__ import annotations
 
 import csv
+import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
@@ -17,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from taxgate.files import replaced_atomically
+from taxgate.model import RELEASE
 
 ADDRESS_FIELDS: tuple[str, ...] = ("street", "unit", "city", "state", "zip")
 RESPONSE_COLUMNS: tuple[str, ...] = ("item_id", "status", *ADDRESS_FIELDS)
@@ -24,6 +27,30 @@ PROVIDED, NOT_PROVIDED = "provided", "not-provided"
 # A rule that permits the `address` category permits all five columns; a rule may instead
 # name single columns (e.g. only `zip`).
 ADDRESS_CATEGORY = "address"
+
+
+def last_known_order(alias: str) -> str:
+    """SQL ``ORDER BY`` terms that put a taxpayer's last known address first (contracts.md
+    §1): the spell with the greatest ``last_year``; ties to the latest ``first_year``, then
+    the address text, so the choice never varies. Years compare as numbers even in a CSV
+    world, where every column reads as text."""
+    text = ", ".join(f"{alias}.{name}" for name in ADDRESS_FIELDS)
+    return (
+        f"TRY_CAST({alias}.last_year AS INTEGER) DESC NULLS LAST, "
+        f"TRY_CAST({alias}.first_year AS INTEGER) DESC NULLS LAST, {text}"
+    )
+
+
+def row_digest(row: Mapping[str, str | None]) -> str:
+    """SHA-256 of exactly what one released row sent: the item id and its address fields."""
+    text = "\x1f".join(row[name] or "" for name in ("item_id", *ADDRESS_FIELDS))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def row_digests(response: pa.Table) -> dict[str, str]:
+    """``row_digest`` of every provided row, by item id."""
+    provided = response.filter(pc.equal(response["status"], PROVIDED))
+    return {row["item_id"]: row_digest(row) for row in provided.to_pylist()}
 
 
 def _permits(fields: pa.ListArray, column: str, rows: int) -> np.ndarray:
@@ -47,7 +74,7 @@ def build_response(decisions: pa.Table, addresses: pa.Table) -> pa.Table:
     the permitted columns; a released taxpayer with no address on file is provided empty.
     """
     rows = decisions.num_rows
-    released = pc.fill_null(pc.equal(decisions["outcome"], "release"), False)
+    released = pc.fill_null(pc.equal(decisions["outcome"], RELEASE), False)
     provided = np.asarray(released.to_numpy(zero_copy_only=False), dtype=bool)
     at = pc.index_in(
         decisions["tin"].cast(pa.string()), value_set=addresses["tin"].combine_chunks()
@@ -80,17 +107,13 @@ def last_known_addresses(
 
 def _last_known(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.sql(
-        """
+        f"""
         SELECT CAST(a.tin AS VARCHAR) AS tin, CAST(a.street AS VARCHAR) AS street,
                CAST(a.unit AS VARCHAR) AS unit, CAST(a.city AS VARCHAR) AS city,
                CAST(a.state AS VARCHAR) AS state, CAST(a.zip AS VARCHAR) AS zip
         FROM addresses AS a
         JOIN (SELECT DISTINCT tin FROM release_wanted_tins) AS w ON CAST(a.tin AS VARCHAR) = w.tin
-        QUALIFY row_number() OVER (
-            PARTITION BY a.tin
-            ORDER BY CAST(a.last_year AS INTEGER) DESC, CAST(a.first_year AS INTEGER) DESC,
-                     a.street, a.unit, a.city, a.state, a.zip
-        ) = 1
+        QUALIFY row_number() OVER (PARTITION BY a.tin ORDER BY {last_known_order("a")}) = 1
         """
     ).to_arrow_table()
 

@@ -5,12 +5,10 @@ sees exactly what the requester sent, and intake's findings are recomputed rathe
 trusted from memory. The candidates and their per-comparison match weights come from
 ``identity.explain_item`` with the world's saved model.
 
-Showing candidates is an inspection of return information, and ``review show`` records no
-ledger entry for it. That is deliberate: the officer is an employee of the discloser whose
-official duty is to decide this very disclosure, which is inspection §6103(h)(1) permits;
-nothing leaves the agency by showing it. What does leave is recorded: the officer's verdict
-(with the officer's name, the chosen taxpayer's keyed hash and the written reason) and, when
-released, the amendment row's digest.
+Showing candidates is an inspection of return information. The officer is an employee of
+the discloser whose official duty is to decide this very disclosure, which is inspection
+§6103(h)(1) permits; ``show_case`` records each showing in the ledger before returning the
+case (``review.inspection``), for every caller, the CLI and the service alike.
 """
 
 from __future__ import annotations
@@ -26,9 +24,10 @@ from taxgate.errors import ConflictError, NotFoundError, OptionError
 from taxgate.identity import explain_item, model_is_current
 from taxgate.intake import load_request
 from taxgate.ledger import Ledger
-from taxgate.model import ITEM_COLUMNS, IntakeBatch
+from taxgate.model import ITEM_COLUMNS, BatchRecord, IntakeBatch
 from taxgate.review.findings import Taxpayer, taxpayers
-from taxgate.review.queue import BatchRecord, waiting_item
+from taxgate.review.inspection import inspecting_officer, record_inspection
+from taxgate.review.queue import waiting_item
 from taxgate.settings import Settings, load_settings
 
 CANDIDATES = 3
@@ -151,3 +150,21 @@ def open_case(
         world=chosen_world,
         orders=orders,
     )
+
+
+def show_case(
+    ledger: Ledger,
+    batch: str,
+    item_id: str,
+    officer: str,
+    *,
+    world: Path | None = None,
+    manifest: Path | None = None,
+    agencies: Path | None = None,
+) -> ReviewCase:
+    """The case, for ``officer`` to see: the showing is recorded in the ledger first."""
+    inspecting_officer(officer)  # before any world or model is opened
+    case = open_case(ledger, batch, item_id, world=world, manifest=manifest, agencies=agencies)
+    shown = [candidate.taxpayer.tin for candidate in case.candidates]
+    record_inspection(ledger, case.record.batch, case.item_id, shown, officer, "review show")
+    return case

@@ -10,45 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from taxgate.errors import ConflictError, NotFoundError
 from taxgate.ledger import Ledger
+from taxgate.ledger.batches import batch_records, find_batch
+from taxgate.model import REVIEW, BatchRecord
 
-REVIEW = "review"
 # Canonical JSON has no spaces, so a review decision's body holds exactly this text; the SQL
 # filter only narrows the read, the decoded outcome is checked again.
 _REVIEW_TEXT = '"outcome":"review"'
-
-
-@dataclass(frozen=True)
-class BatchRecord:
-    """A decided batch as its ``release`` entry recorded it: enough to reopen its inputs."""
-
-    batch: str
-    request: str
-    index: int  # the release entry's place in the log: later batches supersede earlier ones
-    as_of: date
-    manifest: Path
-    world: Path
-    orders: Path | None  # None: the built-in timeline
-    requester: str
-
-    @classmethod
-    def from_entry(cls, index: int, doc: dict[str, Any]) -> BatchRecord:
-        details = doc.get("details", {})
-        orders = str(details.get("orders", "built-in"))
-        return cls(
-            batch=doc["batch"],
-            request=str(details.get("request", doc["batch"].rsplit("@", 1)[0])),
-            index=index,
-            as_of=date.fromisoformat(doc["as_of"]),
-            manifest=Path(str(details.get("manifest", ""))),
-            world=Path(str(details.get("world", ""))),
-            orders=None if orders == "built-in" else Path(orders),
-            requester=str(doc.get("recipient", "")),
-        )
 
 
 @dataclass(frozen=True)
@@ -63,20 +34,8 @@ class ReviewItem:
 
 
 def batches(ledger: Ledger) -> dict[str, BatchRecord]:
-    """Every decided batch by id."""
-    found = (BatchRecord.from_entry(index, doc) for index, doc in ledger.entries_of("release"))
-    return {record.batch: record for record in found}
-
-
-def batch_record(ledger: Ledger, batch: str) -> BatchRecord:
-    """The batch ``batch``, or a one-line error naming what to do."""
-    entries = ledger.entries_of("release", batch=batch)
-    if not entries:
-        raise NotFoundError(
-            f"unknown batch {batch!r}: no decided batch has that id "
-            "(ids are REQUEST@AS-OF; see `taxgate review list`)"
-        )
-    return BatchRecord.from_entry(*entries[-1])
+    """Every decided batch by id (a batch decided again keeps its latest record)."""
+    return {record.batch: record for record in batch_records(ledger)}
 
 
 def superseded_by(ledger: Ledger, record: BatchRecord) -> str | None:
@@ -106,7 +65,7 @@ def _waiting(ledger: Ledger, record: BatchRecord) -> list[ReviewItem]:
 def pending(ledger: Ledger, batch: str | None = None) -> list[ReviewItem]:
     """Items waiting for an officer, oldest batch first; only ``batch``'s when given."""
     if batch is not None:
-        record = batch_record(ledger, batch)
+        record = find_batch(ledger, batch)
         return [] if superseded_by(ledger, record) else _waiting(ledger, record)
     latest: dict[str, BatchRecord] = {}
     for record in sorted(batches(ledger).values(), key=lambda r: r.index):
@@ -120,7 +79,7 @@ def pending(ledger: Ledger, batch: str | None = None) -> list[ReviewItem]:
 
 def waiting_item(ledger: Ledger, batch: str, item: str) -> tuple[BatchRecord, dict[str, Any]]:
     """The batch and the decision of an item that waits for review, or a one-line error."""
-    record = batch_record(ledger, batch)
+    record = find_batch(ledger, batch)
     decision = ledger.recorded(batch, item, "decision")
     if decision is None:
         raise NotFoundError(f"item {item!r} is not in batch {batch}")

@@ -18,21 +18,19 @@ from pathlib import Path
 import pyarrow as pa
 
 from taxgate import reasons
-from taxgate.batch import agency_facts, request_facts
 from taxgate.duck import connect
 from taxgate.errors import ConflictError, InputError, OptionError
-from taxgate.intake.agencies import AgencyRegistry
-from taxgate.law import LawEngine, item_table, load_orders
+from taxgate.law import LawEngine, RequestFacts, item_table
 from taxgate.ledger import Entry, Ledger
-from taxgate.ledger.record import row_digest
-from taxgate.release import RESPONSE_COLUMNS, build_response, last_known_addresses
-from taxgate.release.response import ADDRESS_FIELDS, write_csv
-from taxgate.review.case import ReviewCase
+from taxgate.ledger.batches import disclosed
+from taxgate.model import RELEASE, WITHHOLD, ReleaseTerms
+from taxgate.release import RESPONSE_COLUMNS, build_response, last_known_addresses, row_digest
+from taxgate.release.response import write_csv
+from taxgate.review.case import ReviewCase, open_case
 from taxgate.review.findings import identity_findings
 from taxgate.settings import Settings, load_settings
 from taxgate.world.io import open_world
 
-RELEASE, WITHHOLD = "release", "withhold"
 OFFICER_WITHHELD = "review.officer-withheld"  # the rule id of a withhold an officer decided
 
 
@@ -104,23 +102,21 @@ def _law(
 ) -> tuple[str, tuple[str, ...], tuple[str, ...], str]:
     """(outcome, reasons, rules, policy hash) for the item matched to ``tin`` as of ``as_of``."""
     found, protected = identity_findings(case.world, case.item, tin, settings.identity)
-    facts = agency_facts(AgencyRegistry.load(agencies))
-    engine = LawEngine(orders=load_orders(case.orders, facts), agencies=facts)
+    engine = LawEngine.load(case.orders, agencies)
     items = item_table([(case.item_id, [*case.intake_findings, *found], protected)])
-    decided = engine.decide(request_facts(case.batch.manifest), items, as_of)
+    decided = engine.decide(RequestFacts.of(case.batch.manifest), items, as_of)
     row = decided.items.to_pylist()[0]
     return row["outcome"], tuple(row["reasons"]), tuple(row["rules"]), decided.policy_sha256
 
 
-def _response_row(case: ReviewCase, tin: str) -> pa.Table:
+def _response_row(case: ReviewCase, tin: str, terms: ReleaseTerms) -> pa.Table:
     """The amendment's one row: the released taxpayer's last known address, permitted fields."""
-    permitted = ["address"] if "address" in case.batch.manifest.data else []
     decisions = pa.table(
         {
             "item_id": [case.item_id],
             "outcome": [RELEASE],
             "tin": [tin],
-            "fields": pa.array([permitted], pa.list_(pa.string())),
+            "fields": pa.array([list(terms.fields)], pa.list_(pa.string())),
         }
     )
     con = connect()
@@ -147,7 +143,7 @@ def decide_case(
         _check_writable(out)
     chosen = settings or load_settings()
     candidate = case.candidate(verdict.tin) if verdict.tin else None
-    manifest = case.batch.manifest
+    terms = ReleaseTerms.of(case.batch.manifest)
     if verdict.outcome == RELEASE:
         outcome, found, rules, policy = _law(case, verdict.tin, verdict.as_of, agencies, chosen)
     else:
@@ -156,11 +152,8 @@ def decide_case(
         outcome, found, rules = WITHHOLD, (reasons.MATCH_AMBIGUOUS,), (OFFICER_WITHHELD,)
         policy = str(decision.get("policy_hash", ""))
     released = outcome == RELEASE
-    row = _response_row(case, verdict.tin) if released else None
-    digest = ""
-    if row is not None:
-        values = row.to_pylist()[0]
-        digest = row_digest({name: values[name] or "" for name in ("item_id", *ADDRESS_FIELDS)})
+    row = _response_row(case, verdict.tin, terms) if released else None
+    digest = row_digest(row.to_pylist()[0]) if row is not None else ""
     entry = Entry(
         kind="verdict",
         batch=case.record.batch,
@@ -173,10 +166,6 @@ def decide_case(
         actor=verdict.officer.strip(),
         subject=ledger.subject(verdict.tin) if verdict.tin else "",
         match_bp=round(candidate.match_probability * 10_000) if candidate else None,
-        recipient=manifest.requester if released else "",
-        purpose=manifest.purpose if released else "",
-        basis=manifest.basis if released else "",
-        fields=("address",) if released and "address" in manifest.data else (),
         digest=digest,
         details={
             "verdict": verdict.outcome,
@@ -184,6 +173,7 @@ def decide_case(
             "candidate_rank": candidate.rank if candidate else None,
             "candidates": len(case.candidates),
         },
+        **(disclosed(terms) if released else {}),
     )
     ledger.append_batch([entry])
     recorded = ledger.recorded(entry.batch, entry.item, "verdict")
@@ -202,3 +192,20 @@ def decide_case(
         amendment = amendment_path(out, case.item_id)
         write_csv(row, amendment)
     return VerdictResult(outcome, found, rules, candidate.rank if candidate else None, amendment)
+
+
+def give_verdict(
+    ledger: Ledger,
+    batch: str,
+    item_id: str,
+    verdict: VerdictRequest,
+    out: Path,
+    *,
+    world: Path | None = None,
+    manifest: Path | None = None,
+    agencies: Path | None = None,
+) -> VerdictResult:
+    """An officer's verdict on a waiting item, from its batch and item ids."""
+    check_request(verdict)  # before any world or model is opened
+    case = open_case(ledger, batch, item_id, world=world, manifest=manifest, agencies=agencies)
+    return decide_case(ledger, case, verdict, out, agencies=agencies)

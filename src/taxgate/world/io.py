@@ -32,6 +32,12 @@ ADDRESS_COLUMNS: tuple[str, ...] = (
 )
 
 
+def check_world(world: Path) -> None:
+    """Refuse a world path that is not a folder, before any work."""
+    if not world.is_dir():
+        raise InputError(world, "no such world folder")
+
+
 def table_path(world: Path, name: str) -> Path:
     """The file holding table ``name`` in ``world``; Parquet wins when both exist."""
     for suffix in (".parquet", ".csv"):
