@@ -16,11 +16,12 @@ from typing import Any
 
 import pyarrow as pa
 
+from taxgate.errors import ConflictError
 from taxgate.identity import identify
 from taxgate.intake import check_as_of, load_request
 from taxgate.law import LawEngine, RequestFacts, decisions_table, law_items
 from taxgate.ledger import Ledger
-from taxgate.ledger.batches import record_batch
+from taxgate.ledger.batches import record_batch, recorded_release
 from taxgate.model import BatchRecord, DecideOptions, ReleaseTerms
 from taxgate.release import (
     StagedBatch,
@@ -116,9 +117,18 @@ def decide(manifest: Path, options: DecideOptions, progress: Progress = _quiet) 
 
     progress("ledger", f"recording {batch.size:,} decisions before anything is released")
     with Ledger.open(options.store_url, options.key_dir) as ledger:
+        if recipient is not None:  # staged first: the record names the sealed copy's digest
+            earlier = recorded_release(ledger, batch_name)
+            if earlier is not None and not earlier.sealed_sha256:
+                raise ConflictError(
+                    f"batch {batch_name} was recorded without a sealed copy; a copy made now "
+                    "would be a disclosure the ledger never recorded: decide it under a new "
+                    "--as-of date"
+                )
+            again = earlier.sealed_sha256 if earlier else ""
+            sealed = files.seal(batch, terms, recipient, ledger.keys.signing_key, recorded=again)
+            record = replace(record, sealed_sha256=sealed)
         head = record_batch(ledger, record, decisions, row_digests(response))
-        if recipient is not None:
-            files.seal(batch, terms, recipient, ledger.keys.signing_key)
     laps.done("ledger")
 
     summary = batch_summary(batch_name, batch, decisions, decided, head, laps.seconds)
