@@ -125,11 +125,6 @@ def resolve(
     return [fold([found[node] for node in parts]) for parts in covers]
 
 
-def subtree_root(size: int, nodes: Callable[[list[NodeId]], dict[NodeId, bytes]]) -> bytes:
-    """Root of the first ``size`` leaves from stored perfect nodes."""
-    return resolve([(0, size)], nodes)[0] if size else EMPTY_ROOT
-
-
 class CompactRange:
     """The right edge of a growing tree: the hashes of the perfect subtrees of ``D[0:size]``.
 
