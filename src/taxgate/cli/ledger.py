@@ -113,7 +113,7 @@ def verify(
             result = verify_export(export, public_key)
         except OSError as exc:
             raise InputError(exc.filename or export, f"cannot read: {exc.strerror}") from exc
-        except (ValueError, ConfigError) as exc:
+        except (ValueError, ConfigError, ProofError) as exc:
             raise InputError(export, f"not a ledger export: {exc}") from exc
     else:
         with Ledger.open(store, keys, create=False) as ledger:

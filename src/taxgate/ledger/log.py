@@ -38,6 +38,7 @@ from taxgate.ledger.verify import (
     PUBLIC_KEY_FILE,
     VerifyResult,
 )
+from taxgate.model import RELEASE
 from taxgate.store import Store, open_store
 from taxgate.store.models import LedgerEntry, LedgerNode, LedgerTreeHead
 
@@ -324,9 +325,7 @@ class Ledger:
         with self.store.engine.connect() as conn:
             rows = conn.execute(query).all()
         docs = ((int(idx), decode(body)) for idx, body in rows)
-        return [
-            Disclosure.from_doc(idx, doc) for idx, doc in docs if doc.get("outcome") == "release"
-        ]
+        return [Disclosure.from_doc(idx, doc) for idx, doc in docs if doc.get("outcome") == RELEASE]
 
     def export(self, directory: Path) -> TreeHead:
         """Write entries, tree heads and the public key for ``verify.verify_export``."""
