@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from taxgate.duck import connect
 from taxgate.errors import ConflictError, InputError
-from taxgate.model import DISCLOSER, RELEASE, IntakeBatch, ReleaseTerms
+from taxgate.model import DISCLOSER, RELEASE, BatchRecord, IntakeBatch, ReleaseTerms
 from taxgate.release.header import SealHeader
 from taxgate.release.response import PROVIDED, build_response, last_known_addresses, write_csv
 from taxgate.release.seal import seal
@@ -164,16 +164,23 @@ class StagedBatch:
         recipient_key: X25519PublicKey,
         signing_key: Ed25519PrivateKey,
         *,
-        recorded: str = "",
+        earlier: BatchRecord | None = None,
     ) -> str:
         """The recipient's sealed copy, staged: the provided rows only, bound to purpose and
         officers; returns its SHA-256 for the ledger's record of the batch.
 
-        Sealing draws a fresh key, so a re-run cannot reproduce the bytes a crashed run
-        recorded (``recorded``): it finds that copy again (still staged, or already
-        published), or refuses rather than publish a copy the ledger never saw."""
-        if recorded:
-            return self._recorded_seal(recorded)
+        Sealing draws a fresh key, so a re-run of a batch the ledger already holds
+        (``earlier``) cannot reproduce the bytes it recorded: it finds that copy again (still
+        staged, or already published), or refuses rather than publish a copy the ledger
+        never saw."""
+        if earlier is not None:
+            if not earlier.sealed_sha256:
+                raise ConflictError(
+                    f"batch {self.batch_id} was recorded without a sealed copy; a copy made "
+                    "now would be a disclosure the ledger never recorded: decide it under a "
+                    "new --as-of date"
+                )
+            return self._recorded_seal(earlier.sealed_sha256)
         manifest = batch.manifest
         provided = self.response.filter(pc.equal(self.response["status"], PROVIDED))
         officers = batch.items.filter(pc.is_in(batch.items["item_id"], provided["item_id"]))
