@@ -53,9 +53,10 @@ def decide(manifest: Path, options: DecideOptions, progress: Progress = quiet) -
     key = options.recipient_key
     recipient = load_recipient_public_key(key) if key is not None else None
 
-    progress("intake", f"loading {manifest}")
+    progress("intake", f"loading {manifest.name}")
     batch = load_request(manifest, agencies=options.agencies, settings=settings)
     check_as_of(batch.manifest, options.as_of)
+    progress("intake", "checked", done=batch.size, total=batch.size)
     request, terms = RequestFacts.of(batch.manifest), ReleaseTerms.of(batch.manifest)
     laps.done("intake")  # the specificity screens run inside intake, over the whole batch
 
@@ -80,13 +81,18 @@ def decide(manifest: Path, options: DecideOptions, progress: Progress = quiet) -
     record = _record(name, batch, terms, files, decided, settings.sha256, options)
     laps.done("release")
 
-    progress("ledger", f"recording {batch.size:,} decisions before anything is released")
+    progress("ledger", "recording every decision before anything is released")
+    entries = batch.size + 1  # the items' decisions and the batch's release
+
+    def recorded(done: int) -> None:
+        progress("ledger", "recording decisions", done=done, total=entries)
+
     with Ledger.open(options.store_url, options.key_dir) as ledger:
         if recipient is not None:  # staged first: the record names the sealed copy's digest
             earlier = recorded_release(ledger, name)
             sealed = files.seal(batch, terms, recipient, ledger.keys.signing_key, earlier=earlier)
             record = replace(record, sealed_sha256=sealed)
-        head = record_batch(ledger, record, decisions, row_digests(response))
+        head = record_batch(ledger, record, decisions, row_digests(response), recorded)
     laps.done("ledger")
 
     summary = batch_summary(name, batch, decisions, decided, head, laps.seconds)

@@ -9,7 +9,7 @@ the TIN) so a taxpayer's accounting can be found.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from itertools import chain
 from pathlib import Path
@@ -163,13 +163,17 @@ def check_replay(ledger: Ledger, record: BatchRecord) -> None:
 
 
 def record_batch(
-    ledger: Ledger, record: BatchRecord, decisions: pa.Table, digests: Mapping[str, str]
+    ledger: Ledger,
+    record: BatchRecord,
+    decisions: pa.Table,
+    digests: Mapping[str, str],
+    progress: Callable[[int], None] | None = None,
 ) -> TreeHead:
     """Every item's decision, then the batch's release, in one transaction (write-ahead: the
     caller publishes files only after this returns). Idempotent for the same batch."""
     check_replay(ledger, record)
     entries = decision_entries(ledger, record, decisions, digests)
-    return ledger.append_batch(chain(entries, [release_entry(record)]))
+    return ledger.append_batch(chain(entries, [release_entry(record)]), progress)
 
 
 def batch_records(ledger: Ledger) -> list[BatchRecord]:

@@ -116,11 +116,14 @@ class Ledger:
 
     # -- appending -----------------------------------------------------------------------
 
-    def append_batch(self, entries: Iterable[Entry]) -> TreeHead:
+    def append_batch(
+        self, entries: Iterable[Entry], progress: Callable[[int], None] | None = None
+    ) -> TreeHead:
         """Record ``entries`` in one transaction and sign one tree head over the result.
 
         Entries whose ``(batch, kind, item)`` is already recorded are skipped; if nothing is
-        new, the current head is returned and nothing is signed.
+        new, the current head is returned and nothing is signed. ``progress`` hears how many
+        entries have been read so far, a chunk at a time.
         """
         with self.store.transaction() as conn:
             if self.store.dialect == "postgresql":
@@ -145,11 +148,14 @@ class Ledger:
             found = read_nodes(conn, edge)
             tree = merkle.CompactRange(size, [found[node] for node in edge])
             recorded, known = now(), self._known_keys(conn)
-            pending = iter(entries)
+            pending, read = iter(entries), 0
             while chunk := list(islice(pending, CHUNK)):
                 fresh = [e for e in chunk if (e.kind, e.item) not in known(e.batch)]
                 if fresh:
                     self._insert(conn, tree, fresh, recorded)
+                read += len(chunk)
+                if progress is not None:
+                    progress(read)
             if tree.size == size:
                 return latest or self._sign(0, merkle.EMPTY_ROOT, recorded)
             head = self._sign(tree.size, tree.root(), recorded)
