@@ -50,8 +50,10 @@ def record(
             "item_id": [f"{request}-{i:04d}" for i in range(count)],
             "outcome": outcomes,
             "reasons": pa.array(
-                [[] if o == RELEASE else ["match.ambiguous" if o == "review" else "match.none"]
-                 for o in outcomes],
+                [
+                    [] if o == RELEASE else ["match.ambiguous" if o == "review" else "match.none"]
+                    for o in outcomes
+                ],
                 pa.list_(pa.string()),
             ),
             "rules": pa.array([["r"] for _ in outcomes], pa.list_(pa.string())),

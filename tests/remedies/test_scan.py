@@ -144,7 +144,9 @@ def test_bad_orders_and_dates_record_nothing(ledger: Ledger, tmp_path: Path) -> 
 DAYS = st.integers(min_value=0, max_value=150).map(lambda n: date(2026, 1, 20) + timedelta(n))
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(history=st.lists(DAYS, max_size=4), day=DAYS)
 def test_scanning_twice_never_issues_anything_the_second_time(
     tmp_path_factory: pytest.TempPathFactory, history: list[date], day: date

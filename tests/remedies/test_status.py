@@ -181,9 +181,7 @@ def _oracle(
 
 @settings(max_examples=300, deadline=None)
 @given(
-    shapes=st.lists(
-        st.tuples(offsets, st.none() | offsets, st.booleans()), min_size=1, max_size=4
-    ),
+    shapes=st.lists(st.tuples(offsets, st.none() | offsets, st.booleans()), min_size=1, max_size=4),
     given_acks=st.lists(
         st.tuples(st.integers(0, 3), offsets, st.sampled_from(["", "quarantined"])), max_size=5
     ),
@@ -200,15 +198,23 @@ def test_states_are_a_pure_function_of_entries_and_day(
 ) -> None:
     notices = [_notice(i, *shape) for i, shape in enumerate(shapes)]
     acks = [
-        Acknowledgement(f"N-{n % len(notices)}", "c", "t", DAY0 + timedelta(at), kind, index=100 + i)
+        Acknowledgement(
+            f"N-{n % len(notices)}", "c", "t", DAY0 + timedelta(at), kind, index=100 + i
+        )
         for i, (n, at, kind) in enumerate(given_acks)
     ]
     orders = [ORDER]
     if stay is not None:
         orders.append(
             Order(
-                id="s", kind="stay-of-order", case="c", court="x", citation="c", target="o",
-                issued=DAY0 + timedelta(stay), effective=DAY0 + timedelta(stay),
+                id="s",
+                kind="stay-of-order",
+                case="c",
+                court="x",
+                citation="c",
+                target="o",
+                issued=DAY0 + timedelta(stay),
+                effective=DAY0 + timedelta(stay),
                 path=Path("s.toml"),
             )  # fmt: skip
         )

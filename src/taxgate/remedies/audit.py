@@ -63,7 +63,15 @@ from taxgate.world.io import check_world
 WRONG_PERSON: Final = "audit.wrong-person"
 FLOOR_PER_DISCLOSURE_USD: Final = 1_000  # 26 U.S.C. §7431(c)(1)(A)
 LAWFUL, UNLAWFUL, UNSETTLED = "lawful", "unlawful", "unsettled"
-_GROUP = ("disclosed", "recipient", "purpose", "basis", "data_key", "statutory_authority")
+_GROUP = (
+    "disclosed",
+    "received",
+    "recipient",
+    "purpose",
+    "basis",
+    "data_key",
+    "statutory_authority",
+)
 
 
 @dataclass(frozen=True)
@@ -112,9 +120,9 @@ def _manifest(source: Path, group: dict[str, Any]) -> Manifest:
     return Manifest(
         id=f"audit-{group['recipient']}-{group['disclosed'].isoformat()}",
         requester=group["recipient"],
-        # The request was received on or before the day it was answered: measuring the
-        # removal order's age to the disclosure date can only accept more, never less.
-        received=group["disclosed"],
+        # Without a ``received`` column this is the disclosure's own date: the request came on
+        # or before it, so measuring the removal order's age to it can only accept more.
+        received=group["received"],
         purpose=group["purpose"],
         basis=group["basis"],
         statutory_authority=group["statutory_authority"],

@@ -96,11 +96,7 @@ def scan(
             reach, as_of, digests[reach.order.id], before.notice_id if before else ""
         )
         notice = sign_notice(ledger, body)
-        if (
-            before is not None
-            and before.action == COMPLY
-            and before.fingerprint == notice.fingerprint
-        ):
+        if before is not None and _same_reach(before, notice):
             shown.append(before)
         else:
             issued.append(notice)
