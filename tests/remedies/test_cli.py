@@ -19,7 +19,8 @@ from taxgate.release.keys import (
     load_discloser_public_key,
     load_recipient_private_key,
 )
-from tests.remedies.conftest import pi_order, record, write_order
+
+from .conftest import pi_order, record, write_order
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from taxgate.ledger import Entry, Ledger
 from taxgate.remedies import scan
-from tests.remedies.conftest import PI, Batch, pi_order, record, write_order
+
+from .conftest import PI, Batch, pi_order, record, write_order
 
 BEFORE = date(2025, 8, 7)
 ON = date(2026, 2, 6)

@@ -15,7 +15,8 @@ from taxgate.errors import ConfigError, OptionError
 from taxgate.law import BUILTIN_ORDERS
 from taxgate.ledger import Entry, Ledger
 from taxgate.remedies import notice_status, scan
-from tests.remedies.conftest import PI, pi_order, record, write_order
+
+from .conftest import PI, pi_order, record, write_order
 
 BEFORE = date(2025, 8, 7)
 

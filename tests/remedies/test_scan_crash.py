@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from taxgate.ledger import Ledger
-from tests.remedies.conftest import record, write_order
+
+from .conftest import record, write_order
 
 TRIALS = 3
 RECIPIENTS = ("ICE", "CBP", "USCIS")

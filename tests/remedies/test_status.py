@@ -20,7 +20,8 @@ from taxgate.ledger import Ledger
 from taxgate.remedies import acknowledge, notice_status, scan
 from taxgate.remedies.records import Acknowledgement, Notice
 from taxgate.remedies.status import states
-from tests.remedies.conftest import PI, pi_order, record, write_order
+
+from .conftest import PI, pi_order, record, write_order
 
 DEADLINE = date(2026, 2, 10)
 
@@ -216,7 +217,7 @@ def test_states_are_a_pure_function_of_entries_and_day(
                 issued=DAY0 + timedelta(stay),
                 effective=DAY0 + timedelta(stay),
                 path=Path("s.toml"),
-            )  # fmt: skip
+            )
         )
     when = DAY0 + timedelta(day)
     expected = _oracle(notices, acks, stay, when)
