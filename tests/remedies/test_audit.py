@@ -13,13 +13,13 @@ from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pytest
 
 from taxgate import reasons
 from taxgate.baseline import run_baseline
 from taxgate.errors import InputError
 from taxgate.identity import train_model
+from taxgate.intake.items import load_items
 from taxgate.intake.manifest import load_manifest
 from taxgate.ledger import Ledger
 from taxgate.release.response import write_csv
@@ -51,15 +51,8 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> Audited:
     generate_world(world, taxpayers=5_000, seed=11)
     train_model(world)
     generate_request(world, root / "request", kind="ice-2025", size=1_500, seed=11)
-    items = pacsv.read_csv(
-        root / "request" / "items.csv",
-        convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(pacsv.read_csv(root / "request" / "items.csv").column_names,
-                                       pa.string()),
-            strings_can_be_null=False,
-        ),
-    )  # fmt: skip
     manifest = load_manifest(root / "request" / "request.toml")
+    items = load_items(manifest.items_path, max_mb=100)
     rows = disclosure_list(items, run_baseline(world, items), manifest, DISCLOSED)
     path = root / "disclosures.csv"
     write_csv(rows, path)
