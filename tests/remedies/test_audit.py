@@ -8,6 +8,7 @@ generator's truth file, which the audit never reads.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 
 from taxgate import reasons
 from taxgate.baseline import run_baseline
+from taxgate.cli import main
 from taxgate.errors import InputError
 from taxgate.identity import train_model
 from taxgate.intake.items import load_items
@@ -168,3 +170,18 @@ def test_unusable_disclosure_lists_are_one_line_and_record_nothing(
         assert ledger.size() == size
     text = str(raised.value)
     assert message in text and str(path) in text and "\n" not in text
+
+
+def test_the_command_gives_the_same_figures_and_records_on_postgresql(
+    audited: Audited, postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = tmp_path / "keys"
+    command = ["remedies", "audit", str(audited.disclosures), "--world", str(audited.world)]
+    with pytest.raises(SystemExit) as done:
+        main([*command, "--json", "--store", postgres_url, "--keys", str(keys)])
+    assert done.value.code == 0
+    assert json.loads(capsys.readouterr().out) == audited.result.to_json()
+    with Ledger.open(postgres_url, keys, create=False) as ledger:
+        recorded = ledger.entries_of("inspection", audit_batch(audited.disclosures))
+        assert len(recorded) == audited.result.looked_up
+        assert ledger.verify().ok

@@ -45,7 +45,8 @@ def _print_json(doc: object) -> None:
 def _notices_table(title: str, notices: list[NoticeStatus], new: tuple[str, ...] = ()) -> Table:
     table = Table(title=title)
     for column in ("notice", "order", "recipient", "batches", "items", "deadline", "status"):
-        table.add_column(column, justify="right" if column in ("batches", "items") else "left")
+        numeric = column in ("batches", "items")
+        table.add_column(column, justify="right" if numeric else "left", overflow="fold")
     for n in notices:
         status = n.status + (" (late)" if n.late else "")
         if n.superseded_by:
@@ -79,7 +80,10 @@ def scan_command(
     Example: `taxgate remedies scan --orders src/taxgate/law/orders --as-of 2026-02-05 --json`
     """
     day = parse_date(as_of)
-    with Ledger.open(store, keys, create=False) as ledger:
+    with (
+        Console(stderr=True).status(f"scanning recorded releases as of {day.isoformat()}"),
+        Ledger.open(store, keys, create=False) as ledger,
+    ):
         result = scan(ledger, orders, day, agencies=agencies)
     if as_json:
         _print_json(result.to_json())
@@ -168,9 +172,18 @@ def audit_command(
 
     Example: `taxgate remedies audit disclosures.csv --world world/ --orders src/taxgate/law/orders`
     """
-    with Ledger.open(store, keys) as ledger:
+    with (
+        Console(stderr=True).status(f"auditing {disclosures}") as status,
+        Ledger.open(store, keys) as ledger,
+    ):
         result = audit_disclosures(
-            ledger, disclosures, world, orders, agencies=agencies, auditor=auditor
+            ledger,
+            disclosures,
+            world,
+            orders,
+            agencies=agencies,
+            auditor=auditor,
+            progress=lambda message: status.update(f"auditing {disclosures}: {message}"),
         )
     if as_json:
         _print_json(result.to_json())

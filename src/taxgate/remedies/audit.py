@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,6 +172,7 @@ def audit_disclosures(
     agencies: Path | None = None,
     settings: Settings | None = None,
     auditor: str = "taxgate remedies audit",
+    progress: Callable[[str], None] = lambda _message: None,
 ) -> AuditResult:
     """Judge every disclosure in ``disclosures`` against ``world`` and the orders."""
     chosen = settings or load_settings()
@@ -188,6 +190,7 @@ def audit_disclosures(
         manifest = _manifest(disclosures, group)
         groups.append((group, manifest, RequestFacts.of(manifest), _group_mask(table, group)))
 
+    progress(f"intake: {table.num_rows:,} disclosures in {len(groups):,} groups")
     # 1. intake, per group: its date bounds the taxable years and the statute's interval
     checked, lookup = [], []
     for group, manifest, request, mask in groups:
@@ -201,10 +204,12 @@ def audit_disclosures(
 
     # 2. identity, only for what the judgement needs; the lookups recorded before any result
     batch = IntakeBatch(groups[0][1], items.filter(items["lookup"]))
-    found = _with_matches(items, identify(world, batch, chosen))
+    progress("identity: looking up the sufficient items only")
+    found = _with_matches(items, identify(world, batch, chosen, progress=progress))
     looked_up = _record_lookups(ledger, audit_batch(disclosures), found, who)
 
     # 3. the law, as of each disclosure's own date
+    progress("law: as of each disclosure's date")
     law = law_items(world, found)
     decided = []
     for group, _, request, _ in groups:

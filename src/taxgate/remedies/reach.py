@@ -18,7 +18,7 @@ item is named; a notice carries counts and ledger indexes.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -197,7 +197,3 @@ def why_not_reached(order: Order, orders: tuple[Order, ...], day: date) -> str:
     if order.expires is not None and day >= order.expires:
         return f"the order expired on {order.expires.isoformat()}"
     return f"the order does not apply on {day.isoformat()}"
-
-
-def counts_by_batch(reach: Reach) -> Mapping[str, int]:
-    return {batch.record.batch: batch.items for batch in reach.batches}
