@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -198,7 +199,7 @@ def audit_disclosures(
         found = _intake_reasons(items, manifest, chosen)
         checked.append(items.append_column("reasons", pa.chunked_array([found])))
         allowed = engine.statute_only().releases_flawless(request, group["disclosed"])
-        lookup.append(pa.array([allowed] * items.num_rows, pa.bool_()))
+        lookup.append(pa.array(np.full(items.num_rows, allowed)))
     items = pa.concat_tables(checked)
     items = items.append_column("lookup", pa.chunked_array(lookup)).sort_by("row")
 
@@ -206,7 +207,8 @@ def audit_disclosures(
     batch = IntakeBatch(groups[0][1], items.filter(items["lookup"]))
     progress("identity: looking up the sufficient items only")
     found = _with_matches(items, identify(world, batch, chosen, progress=progress))
-    looked_up = _record_lookups(ledger, audit_batch(disclosures), found, who)
+    audit = audit_batch(disclosures)
+    looked_up = _record_lookups(ledger, audit, found, who)
 
     # 3. the law, as of each disclosure's own date
     progress("law: as of each disclosure's date")
@@ -219,12 +221,12 @@ def audit_disclosures(
     verdicts = _judge(items, found, pa.concat_tables(decided).sort_by("row"))
     screens = tuple(
         (recipient, finding)
-        for recipient in sorted(set(table["recipient"].to_pylist()))
+        for recipient in sorted(pc.unique(table["recipient"]).to_pylist())
         for finding in run_screens(
             table.filter(pc.equal(table["recipient"], recipient)), chosen.intake
         )[0]
     )
-    return _summary(disclosures, audit_batch(disclosures), verdicts, looked_up, screens)
+    return _summary(disclosures, audit, verdicts, looked_up, screens)
 
 
 def _with_matches(items: pa.Table, matches: pa.Table) -> pa.Table:

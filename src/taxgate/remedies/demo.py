@@ -172,20 +172,27 @@ def _audit_rows(result: AuditResult, truth: dict[str, int]) -> Rows:
         ["about the wrong person (where identity is sure)", f"{result.wrong_person:,}",
          f"{truth['wrong_person']:,}"],
         ["taxpayers looked up, each recorded", f"{result.looked_up:,}", "—"],
+        *(
+            [f"not counted: one {finding.field} on", f"{finding.items:,} ({finding.share:.0%})",
+             "—"]
+            for _, finding in result.screens
+        ),
         ["§7431 floor ($1,000 per unlawful disclosure)", f"${result.floor_usd:,}",
          f"${1_000 * truth['unlawful']:,}"],
     ]  # fmt: skip
 
 
-def remedies_act(out: Path, world: Path, console: Console, seed: int = 2025) -> list[Section]:
-    """Run the act on the demo's store; the sections it adds to ``report.html``."""
+def remedies_act(
+    out: Path, world: Path, console: Console, seed: int = 2025, criminal_items: int = 2_000
+) -> list[Section]:
+    """Run the act on the demo's store (``out/store.db``, keys in ``out/keys``, the ICE-2025
+    request in ``out/ice-2025``); the sections it adds to ``report.html``."""
     folder = out / "remedies"
     shutil.rmtree(folder / "notices", ignore_errors=True)  # the store is new each run
     folder.mkdir(parents=True, exist_ok=True)
     store, keys = f"sqlite:///{out / 'store.db'}", out / "keys"
-    size = 2_000
     with console.status("remedies: a lawful criminal batch released on 2025-08-07"):
-        manifest = _criminal_request(world, folder / "criminal", size, seed)
+        manifest = _criminal_request(world, folder / "criminal", criminal_items, seed)
         recipient = out / "keys" / "recipients" / "ICE.pub"
         decide(
             manifest,
