@@ -30,6 +30,7 @@ from taxgate.model import DecideOptions
 from taxgate.pipeline import decide
 from taxgate.progress import describe
 from taxgate.release.keys import generate_recipient_keys
+from taxgate.remedies.demo import remedies_act
 from taxgate.reports.html import write_report
 from taxgate.reports.scenario import Score, read_truth, score
 from taxgate.world.generate import generate_world
@@ -204,6 +205,7 @@ def demo(
         title = f"{kind}: {size:,} items against {taxpayers:,} taxpayers"
         _print(title, scores, console)
         sections.append((title, scores))
+    remedies = remedies_act(out, world, console, seed)
     orders = load_orders()
     write_report(
         out / "report.html",
@@ -216,6 +218,7 @@ def demo(
         sections=sections,
         timeline=timeline(orders),
         citations={order.id: order.citation for order in orders},
+        extra_sections=remedies,
     )
     console.print(
         f"report: {out / 'report.html'}; ledger: sqlite:///{out / 'store.db'}; "
