@@ -9,9 +9,9 @@ from pathlib import Path
 
 from rich.console import Console
 
+from taxgate.demo.remedies import remedies_act
 from taxgate.ledger import Ledger
 from taxgate.remedies import notice_status, verify_notice
-from taxgate.remedies.demo import remedies_act
 from taxgate.world.generate import generate_world
 from taxgate.world.request import generate_request
 

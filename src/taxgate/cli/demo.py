@@ -24,13 +24,13 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from taxgate.baseline import run_baseline
+from taxgate.demo.remedies import remedies_act
 from taxgate.intake.manifest import load_manifest
 from taxgate.law import LawEngine, RequestFacts, load_orders, timeline
 from taxgate.model import DecideOptions
 from taxgate.pipeline import decide
 from taxgate.progress import describe
 from taxgate.release.keys import generate_recipient_keys
-from taxgate.remedies.demo import remedies_act
 from taxgate.reports.html import write_report
 from taxgate.reports.scenario import Score, read_truth, score
 from taxgate.world.generate import generate_world
