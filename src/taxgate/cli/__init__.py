@@ -19,6 +19,7 @@ from taxgate.cli import (
     ledger,
     orders,
     release,
+    report,
     review,
     world,
 )
@@ -42,6 +43,7 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(release.app, name="release")
 app.add_typer(review.app, name="review")
+app.add_typer(report.app, name="report")
 app.command("decide")(decide.decide_command)
 app.command("demo")(demo.demo)
 app.command("bench")(bench.bench)

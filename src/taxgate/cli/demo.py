@@ -29,6 +29,7 @@ from taxgate.law import LawEngine, RequestFacts, load_orders, timeline
 from taxgate.model import DecideOptions
 from taxgate.pipeline import decide
 from taxgate.release.keys import generate_recipient_keys
+from taxgate.reports.demo import reports_act
 from taxgate.reports.html import write_report
 from taxgate.reports.scenario import Score, read_truth, score
 from taxgate.world.generate import generate_world
@@ -196,6 +197,7 @@ def demo(
         _print(title, scores, console)
         sections.append((title, scores))
     orders = load_orders()
+    links = reports_act(out, console)
     write_report(
         out / "report.html",
         title="taxgate: the 2025 bulk request, decided twice",
@@ -207,6 +209,7 @@ def demo(
         sections=sections,
         timeline=timeline(orders),
         citations={order.id: order.citation for order in orders},
+        links=links,
     )
     console.print(
         f"report: {out / 'report.html'}; ledger: sqlite:///{out / 'store.db'}; "

@@ -75,6 +75,7 @@ class ComplianceReport:
     notices: Notices
     cited: tuple[int, ...]  # ledger entries with an inclusion proof in the bundle
     orders: tuple[Order, ...]  # the published orders it was judged against
+    batches: tuple[BatchRecord, ...] = ()  # every batch within reach since it took effect
 
     def count(self, status: str) -> int:
         return sum(d.items for d in self.disclosed if d.status == status)
@@ -176,7 +177,11 @@ def compliance_report(
             )
         )
     notices = notices_for(ledger, order.id, as_of or date.today())
-    releases = {d.record.index for d in disclosed}
+    # Every batch in reach since the order took effect is cited, released items or not: its
+    # release entry proves how many items it provided and under which orders it was decided.
+    batches = tuple(r for r in reach if r.as_of >= order.effective)
     notice_entries = {int(row["entry"]) for row in notices.rows}
-    cited = tuple(sorted({*items, *releases, *notice_entries}))
-    return ComplianceReport(order, view.head, tuple(disclosed), notices, cited, engine.orders)
+    cited = tuple(sorted({*items, *(r.index for r in batches), *notice_entries}))
+    return ComplianceReport(
+        order, view.head, tuple(disclosed), notices, cited, engine.orders, batches
+    )

@@ -139,13 +139,28 @@ def compliance_page(report: ComplianceReport, orders_timeline: list[tuple[str, s
             ),
             rows,
         ),
+        "<h2>Batches within its reach since it took effect</h2>",
+        html_table(
+            ("batch", "date", "recipient", "items decided", "provided", "decided under it"),
+            [
+                (
+                    r.batch,
+                    r.as_of.isoformat(),
+                    r.recipient,
+                    r.items,
+                    r.provided,
+                    "yes" if order.id in r.orders_in_force else "no",
+                )
+                for r in report.batches
+            ],
+        ),
         "<h2>Notices</h2>",
         html_table(("notice", "recipient", "items", "deadline", "status", "entry"), notice_rows)
         if notice_rows
         else f'<p class="note">{report.notices.note}.</p>',
         "<h2>Proofs</h2>",
-        f'<p class="note">{len(report.cited):,} cited entries (every released item above, each '
-        "batch's release record and each notice) have an inclusion proof in "
+        f'<p class="note">{len(report.cited):,} cited entries (every released item above, the '
+        "release record of every batch within reach and each notice) have an inclusion proof in "
         f"<code>{BUNDLE}/proofs.jsonl</code>. Check them offline with the ledger's published "
         f"key: <code>{CHECK}</code>.</p>",
     ]
@@ -158,12 +173,14 @@ def write_compliance_report(report: ComplianceReport, ledger: Ledger, out: Path)
     bundle = out / BUNDLE
     bundle.mkdir(exist_ok=True)
     proofs = bundle / "proofs.jsonl"
-    with replaced_atomically(proofs) as temp, temp.open("w", encoding="utf-8") as handle:
-        for proof in inclusion_proofs(ledger, report.cited, report.head):
-            handle.write(json.dumps(proof.to_dict(), ensure_ascii=False) + "\n")
+    written = []
+    if report.cited:  # no batch ever came within reach: there is nothing to prove
+        with replaced_atomically(proofs) as temp, temp.open("w", encoding="utf-8") as handle:
+            for proof in inclusion_proofs(ledger, report.cited, report.head):
+                handle.write(json.dumps(proof.to_dict(), ensure_ascii=False) + "\n")
+        written.append(proofs)
     public_key = ledger.keys.public_key
     published = Verifier.of(public_key).encode() + "\n" + public_pem(public_key).decode()
-    written = [proofs]
     written += publish(
         bundle,
         {
