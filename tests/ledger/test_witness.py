@@ -83,7 +83,7 @@ def test_rollback_is_refused_and_the_state_is_kept(
         new = _write(tmp_path / "b.note", _grow(ledger, "B2", 5))
         run_audit(AuditRequest(new, state, key=_vkey(ledger), store_url=store_url))
     before = state.read_text()
-    with pytest.raises(ProofError, match="rollback refused: .* size 5, smaller than the 10"):
+    with pytest.raises(ProofError, match=r"rollback refused: .* size 5, smaller than the 10"):
         run_audit(AuditRequest(old, state, store_url=store_url))
     assert state.read_text() == before
 
@@ -97,7 +97,7 @@ def test_a_split_view_is_kept_as_evidence(store_url: str, key_dir: Path, tmp_pat
         origin = origin_of(ledger.keys.public_key)
         other = Checkpoint(origin, 8, leaf_hash(b"another history"))
         forked = sign_note(other.text(), origin, ledger.keys.signing_key)
-    with pytest.raises(ProofError, match="split view: .* size 8"):
+    with pytest.raises(ProofError, match=r"split view: .* size 8"):
         run_audit(AuditRequest(_write(tmp_path / "b.note", forked), state))
     saved = WitnessState.load(state)
     assert saved is not None
