@@ -121,7 +121,7 @@ class PublicReport:
     period: int
     head: TreeHead
     budget: Budget
-    table: pa.Table  # COLUMNS: noised counts (clamped at 0), requests exact
+    table: pa.Table  # COLUMNS: noised counts as drawn (may be below 0), requests exact
     entry: int  # the ledger entry recording the spend
 
 
@@ -192,7 +192,9 @@ def public_report(
     registry = AgencyRegistry.load(agencies)
     cells = key_space(tuple(sorted(registry.agencies)), period)
     exact = exact_counts(ledger, view, cells, period, budget.cap)
-    noisy = [max(int(n), 0) for n in gaussian(budget.scale)(exact)]
+    # Published as drawn, negative or not: the noise is symmetric, so any sum of cells is an
+    # unbiased estimate; clamping each cell at 0 would bias every total upwards.
+    noisy = [int(n) for n in gaussian(budget.scale)(exact)]
     table = _table(cells, noisy, requests_table(view, period))
     csv = csv_bytes(table)
     entry = _record(ledger, budget, view.head, csv, actor)
@@ -269,12 +271,20 @@ def public_page(report: PublicReport) -> str:
     def section(name: str) -> list[dict[str, Any]]:
         return [row for row in rows if row["section"] == name]
 
-    def summed(name: str, key: str, category: str | None = None) -> list[tuple[str, int]]:
+    def chart(title: str, name: str, key: str, category: str | None = None) -> str:
+        """A chart of sums of cells, each bar stating the error of a sum of that many."""
         totals: dict[str, int] = {}
+        cells: dict[str, int] = {}
         for row in section(name):
             if category is None or row["category"] == category:
                 totals[row[key]] = totals.get(row[key], 0) + int(row["count"])
-        return sorted(totals.items())
+                cells[row[key]] = cells.get(row[key], 0) + 1
+        if name == "requests":
+            return bar_chart(f"{title} (exact)", sorted(totals.items()))
+        widest = max(cells.values(), default=1)
+        spread = budget.expected_error * math.sqrt(widest)
+        colours = ("#b00020",) if name == "refusals" else ("#1f5fa8",)
+        return bar_chart(f"{title} (each ± {spread:.0f})", sorted(totals.items()), colours)
 
     error = f"{budget.expected_error:.1f}"
     terms = [
@@ -293,9 +303,11 @@ def public_page(report: PublicReport) -> str:
     ]
     parts = [
         '<p class="note">Counts of the disclosure report under differential privacy: each '
-        f"cell is off by about {error} on average, whatever its size, and a count is never "
-        "shown below 0 (which only ever brings it closer to the truth). Every cell of the "
-        "public key space is shown, including those with no data. Requests are counted "
+        f"cell is off by about {error} on average, whatever its size. Counts are published as "
+        "the noise left them, below 0 too, so that a sum of cells is off by nothing on "
+        "average (its error grows with the square root of the number of cells summed; each "
+        "chart states it). Every cell of the public key space is shown, including those with "
+        "no data. Requests are counted "
         "exactly: a request is the requesting agency's act, not information about a "
         "taxpayer. There is no table by state: the ledger records no address. Synthetic "
         "data.</p>",
@@ -303,13 +315,13 @@ def public_page(report: PublicReport) -> str:
         "<h2>Privacy terms</h2>",
         html_table(("term", "value"), terms),
         "<h2>Disclosures</h2>",
-        bar_chart(f"items disclosed by month (± {error} each)", summed("items", "month", RELEASE)),
-        bar_chart("items disclosed by recipient", summed("items", "recipient", RELEASE)),
-        bar_chart("requests by recipient (exact)", summed("requests", "recipient")),
+        chart("items disclosed by month", "items", "month", RELEASE),
+        chart("items disclosed by recipient", "items", "recipient", RELEASE),
+        chart("requests by recipient", "requests", "recipient"),
         "<h2>Refusals by reason</h2>",
-        bar_chart("items not released, by reason", summed("refusals", "category"), ("#b00020",)),
+        chart("items not released, by reason", "refusals", "category"),
         "<h2>Review</h2>",
-        bar_chart("officers' verdicts", summed("review", "category")),
+        chart("officers' verdicts", "review", "category"),
         "<h2>All cells</h2>",
         html_table(
             (*COLUMNS, "expected error"),
