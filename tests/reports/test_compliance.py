@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from taxgate.cli import app, main
 from taxgate.ledger import Ledger
+from taxgate.ledger.checkpoint import open_checkpoint, published_key
 from taxgate.model import RELEASE, WITHHOLD
 from taxgate.reports import make_compliance_report
 
@@ -155,6 +156,11 @@ def test_the_bundle_proves_every_cited_entry_offline(
     check = ["ledger", "check-proof", str(bundle / "proofs.jsonl"), "--key", str(published)]
     result = runner.invoke(app, check)
     assert (result.exit_code, result.output) == (0, f"ok: all {len(proofs)} proofs verify\n")
+    # The bundle's checkpoint is the same signed tree, readable by any C2SP witness.
+    verifier = published_key(published.read_text())
+    checkpoint = open_checkpoint((bundle / "checkpoint.note").read_text(), verifier).checkpoint
+    assert (checkpoint.size, checkpoint.root.hex()) == (report.head.size, report.head.root)
+    assert all(p["tree_head"] == report.head.to_dict() for p in proofs)
     forged = json.loads(lines[1])
     forged["entry"] = forged["entry"].replace('"outcome":"release"', '"outcome":"withhold"')
     (bundle / "proofs.jsonl").write_text("\n".join([lines[0], json.dumps(forged), *lines[2:]]))

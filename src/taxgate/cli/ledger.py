@@ -17,9 +17,10 @@ from taxgate.cli.options import Agencies, Orders
 from taxgate.errors import ConfigError, InputError
 from taxgate.ledger import Ledger, LedgerError, ProofError, TreeHead
 from taxgate.ledger import keys as keyfiles
+from taxgate.ledger.bundle import check_documents, proof_documents
 from taxgate.ledger.checkpoint import Verifier, checkpoint_note, published_key
 from taxgate.ledger.keys import public_pem
-from taxgate.ledger.proofs import InclusionProof, load_proof
+from taxgate.ledger.proofs import InclusionProof
 from taxgate.ledger.verify import PUBLIC_KEY_FILE, verify_export
 from taxgate.ledger.witness import AuditRequest, run_audit
 
@@ -181,36 +182,23 @@ def check_proof(
     Example: `taxgate ledger check-proof proof.json --key published.pub`
     """
     try:
-        text = proof_file.read_text()
         published = key.read_text("utf-8", "replace") if key else None
     except OSError as exc:
-        raise InputError(exc.filename or proof_file, f"cannot read: {exc.strerror}") from exc
+        raise InputError(exc.filename or key or "--key", f"cannot read: {exc.strerror}") from exc
     public_key = (
         published_key(published).public_key if published else keyfiles.load(keys).public_key
     )
-    documents = _documents(text)
-    for number, document in enumerate(documents, start=1):
-        try:
-            proof = load_proof(document)
-            proof.check(public_key)
-        except ProofError as exc:
-            where = f"proof {number}: " if len(documents) > 1 else ""
-            typer.echo(f"FAILED: {where}{exc}")
-            raise typer.Exit(1) from None
-    if len(documents) > 1:
-        typer.echo(f"ok: all {len(documents)} proofs verify")
+    try:
+        count, proof = check_documents(proof_documents(proof_file), public_key)
+    except ProofError as exc:
+        typer.echo(f"FAILED: {exc}")
+        raise typer.Exit(1) from None
+    if count > 1:
+        typer.echo(f"ok: all {count} proofs verify")
     elif isinstance(proof, InclusionProof):
         typer.echo(f"ok: entry {proof.index} is in the signed tree of size {proof.tree_head.size}")
     else:
         typer.echo(f"ok: the tree of size {proof.tree_head.size} extends size {proof.old_size}")
-
-
-def _documents(text: str) -> list[str]:
-    """One JSON document (as `prove` prints it, over many lines), or a bundle: one per line."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) > 1 and all(line.startswith("{") and line.endswith("}") for line in lines):
-        return lines
-    return [text]
 
 
 @app.command("export")

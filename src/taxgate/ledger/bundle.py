@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from pathlib import Path
 from typing import Any, cast
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Table, select
 
-from taxgate.errors import LedgerError
+from taxgate.errors import InputError, LedgerError, ProofError
 from taxgate.ledger import merkle
 from taxgate.ledger.heads import TreeHead
 from taxgate.ledger.log import Ledger, read_nodes
-from taxgate.ledger.proofs import InclusionProof
+from taxgate.ledger.proofs import ConsistencyProof, InclusionProof, load_proof
 from taxgate.store.models import LedgerEntry
 
 ENTRIES = cast(Table, LedgerEntry.__table__)
@@ -96,3 +98,41 @@ def _group(conn: Connection, group: list[int], head: TreeHead) -> Iterator[Inclu
         body, leaf = bodies[index]
         path = [hashes[span] for span in paths[index]]
         yield InclusionProof(index, body, leaf.hex(), path, head)
+
+
+def proof_documents(path: Path) -> Iterator[tuple[int | None, str]]:
+    """The proof documents in a file, read a line at a time: one document as ``prove`` prints
+    it (over many lines; numbered None), or a bundle of one document per line (numbered)."""
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror}") from exc
+    with handle:
+        first = handle.readline()
+        if not (first.strip().startswith("{") and first.strip().endswith("}")):
+            yield None, first + handle.read()
+            return
+        yield 1, first
+        number = 1
+        for line in handle:
+            if line.strip():
+                number += 1
+                yield number, line
+
+
+def check_documents(
+    documents: Iterable[tuple[int | None, str]], public_key: Ed25519PublicKey
+) -> tuple[int, InclusionProof | ConsistencyProof]:
+    """Check every document with the public key alone: how many, and the last one; a failure
+    is a ``ProofError`` naming the proof's line in a bundle."""
+    count, proof = 0, None
+    for number, document in documents:
+        try:
+            proof = load_proof(document)
+            proof.check(public_key)
+        except ProofError as exc:
+            raise ProofError(f"proof {number}: {exc}" if number else str(exc)) from None
+        count += 1
+    if proof is None:
+        raise ProofError("the file holds no proof")
+    return count, proof
