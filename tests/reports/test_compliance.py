@@ -150,6 +150,8 @@ def test_the_bundle_proves_every_cited_entry_offline(
     proofs = [json.loads(line) for line in lines]
     assert [p["index"] for p in proofs] == sorted(report.cited)
     assert all(p["entry"] == bodies[p["index"]] for p in proofs)
+    with Ledger.open(url, keys, create=False) as ledger:  # each line is what `prove` prints
+        assert proofs[0] == ledger.prove(proofs[0]["index"], report.head.size).to_dict()
     # The key is taken from where the ledger publishes it, never from the bundle itself.
     published = tmp_path / "published.pub"
     published.write_text(runner.invoke(app, ["ledger", "key", "--keys", str(keys)]).output)

@@ -8,6 +8,7 @@ every node the group needs, instead of a read per proof.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -98,6 +99,17 @@ def _group(conn: Connection, group: list[int], head: TreeHead) -> Iterator[Inclu
         body, leaf = bodies[index]
         path = [hashes[span] for span in paths[index]]
         yield InclusionProof(index, body, leaf.hex(), path, head)
+
+
+def proof_line(proof: InclusionProof, head_json: str) -> str:
+    """``proof.to_dict()`` as one line of compact JSON, for a bundle: the tree head all proofs
+    share is encoded once by the caller (``head_json``), the rest formatted directly."""
+    path = ",".join(f'"{value}"' for value in proof.proof)
+    return (
+        f'{{"type":"inclusion","index":{proof.index},'
+        f'"entry":{json.dumps(proof.entry, ensure_ascii=False)},'
+        f'"leaf_hash":"{proof.leaf_hash}","proof":[{path}],"tree_head":{head_json}}}\n'
+    )
 
 
 def proof_documents(path: Path) -> Iterator[tuple[int | None, str]]:

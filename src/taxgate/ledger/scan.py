@@ -8,7 +8,7 @@ export's ``entries.jsonl`` (what an outside auditor holds), so a replay reads ei
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Full, Queue
@@ -72,7 +72,47 @@ def store_chunks(
             yield pa.table([idx, body], SCHEMA)
 
 
-def _fetch(raw: Any, sql: str, bounds: tuple[int, int]) -> list[Any]:
+# A batch's entries through the (batch, kind, item) index: a report about a few batches reads
+# those, not the whole log.
+_BATCH = {
+    "sqlite": "SELECT group_concat(idx, ','), group_concat(body, char(10)) FROM (SELECT idx, "
+    "body FROM ledger_entries WHERE batch = ? AND idx < ? AND body LIKE ?{kinds})",
+    "postgresql": "SELECT string_agg(idx::text, ','), string_agg(body, E'\\n') "
+    "FROM ledger_entries WHERE batch = %s AND idx < %s AND body LIKE %s{kinds}",
+}
+
+
+def batch_chunks(
+    store: Store,
+    batches: Iterable[str],
+    end: int,
+    kinds: tuple[str, ...] = (),
+    outcome: str = "",
+) -> Iterator[pa.Table]:
+    """The entries (of ``kinds``, with ``outcome`` when given) of each of ``batches`` below
+    ``end``, a batch at a time, in no particular order. The outcome is matched on the
+    canonical JSON text by the store, so the entries left out never leave it."""
+    if outcome and not outcome.isalpha():
+        raise ValueError(f"not an outcome: {outcome!r}")
+    pattern = f'%"outcome":"{outcome}"%' if outcome else "%"
+    if not set(kinds) <= set(ENTRY_KINDS):
+        raise ValueError(f"unknown entry kinds {kinds}")
+    names = ", ".join(f"'{kind}'" for kind in kinds)  # checked against ENTRY_KINDS above
+    sql = _BATCH[store.dialect].format(kinds=f" AND kind IN ({names})" if kinds else "")
+    with store.engine.connect() as conn:
+        raw: Any = conn.connection.dbapi_connection
+        for batch in batches:
+            ids, bodies = _fetch(raw, sql, (batch, end, pattern))[0]
+            if ids is None:
+                continue
+            idx = pc.cast(pc.split_pattern(pa.array([ids]), ",").flatten(), pa.int64())
+            body = pc.split_pattern(pa.array([bodies], pa.string()), "\n").flatten()
+            if len(idx) != len(body):
+                raise ValueError(f"batch {batch}: an entry that is not canonical JSON; run verify")
+            yield pa.table([idx, body], SCHEMA)
+
+
+def _fetch(raw: Any, sql: str, bounds: tuple[Any, ...]) -> list[Any]:
     cursor = raw.cursor()
     try:
         cursor.execute(sql, bounds)

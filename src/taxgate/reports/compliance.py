@@ -27,7 +27,7 @@ from taxgate.law import LawEngine, Order, item_table
 from taxgate.law.timeline import in_effect
 from taxgate.law.whatif import request_from_record
 from taxgate.ledger import Ledger, TreeHead
-from taxgate.model import BatchRecord
+from taxgate.model import RELEASE, BatchRecord
 from taxgate.reports.source import report_connection, scan_items, snapshot
 
 BREACH, EXCEPTED, NOT_IN_FORCE = "breach", "excepted", "not in force"
@@ -150,7 +150,10 @@ def compliance_report(
             "rules VARCHAR[])"
         )
         if by_batch:
-            scan_items(ledger, view.head, con, _CITED, {"effective": order.effective})
+            # Only the released items of batches in reach, read through the store's index.
+            params = {"effective": order.effective}
+            names = list(by_batch)
+            scan_items(ledger, view.head, con, _CITED, params, batches=names, outcome=RELEASE)
         groups = con.execute(_GROUPS).fetchall()
         items = [int(i) for (i,) in con.execute("SELECT idx FROM cited ORDER BY idx").fetchall()]
     finally:

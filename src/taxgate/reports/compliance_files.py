@@ -20,7 +20,7 @@ import pyarrow as pa
 from taxgate.files import replaced_atomically
 from taxgate.law.timeline import timeline
 from taxgate.ledger import Ledger
-from taxgate.ledger.bundle import inclusion_proofs
+from taxgate.ledger.bundle import inclusion_proofs, proof_line
 from taxgate.ledger.checkpoint import Verifier, checkpoint_note
 from taxgate.ledger.keys import public_pem
 from taxgate.reports.compliance import BREACH, BUNDLE, EXCEPTED, NOT_IN_FORCE, ComplianceReport
@@ -176,8 +176,9 @@ def write_compliance_report(report: ComplianceReport, ledger: Ledger, out: Path)
     written = []
     if report.cited:  # no batch ever came within reach: there is nothing to prove
         with replaced_atomically(proofs) as temp, temp.open("w", encoding="utf-8") as handle:
+            head = json.dumps(report.head.to_dict(), separators=(",", ":"))
             for proof in inclusion_proofs(ledger, report.cited, report.head):
-                handle.write(json.dumps(proof.to_dict(), ensure_ascii=False) + "\n")
+                handle.write(proof_line(proof, head))
         written.append(proofs)
     public_key = ledger.keys.public_key
     published = Verifier.of(public_key).encode() + "\n" + public_pem(public_key).decode()

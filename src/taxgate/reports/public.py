@@ -58,7 +58,9 @@ BASES = (I1, I2, "other")
 VERDICTS = (RELEASE, WITHHOLD)
 COLUMNS = ("section", "recipient", "basis", "month", "category", "count")
 
-# One row per (unit, cell) a decision or verdict counts in, for one chunk of entries.
+# One row per (unit, cell) a decision or verdict counts in, for one chunk of entries: the cell
+# as its number in the key space (rows outside it are dropped here), the unit as a 64-bit
+# hash. A collision would merge two units under one cap: it can only lower what they add.
 _ROWS = """
 INSERT INTO contributions
 WITH e AS (
@@ -67,29 +69,37 @@ WITH e AS (
          hash(coalesce(i.subject, 'item:' || b.request || '/' || i.item)) AS unit
   FROM items i JOIN batches b USING (batch)
   WHERE i.as_of BETWEEN $start AND $end
+), rows AS (
+  SELECT unit, idx, 'items' AS section, recipient, '' AS basis,
+         strftime(as_of, '%Y-%m') AS month, outcome AS category
+  FROM e WHERE kind = 'decision'
+  UNION ALL
+  SELECT unit, idx, 'refusals', recipient, '', '',
+         CASE WHEN reason LIKE 'order.%' THEN $orders ELSE reason END
+  FROM (SELECT unit, idx, recipient, unnest(reasons) AS reason FROM e
+        WHERE kind = 'decision' AND outcome <> 'release')
+  UNION ALL
+  SELECT unit, idx, 'basis', recipient, basis, '', 'release' FROM e WHERE outcome = 'release'
+  UNION ALL
+  SELECT unit, idx, 'review', recipient, '', '', outcome FROM e WHERE kind = 'verdict'
 )
-SELECT unit, idx, 'items', recipient, '', strftime(as_of, '%Y-%m'), outcome
-FROM e WHERE kind = 'decision'
-UNION ALL
-SELECT unit, idx, 'refusals', recipient, '', '',
-       CASE WHEN reason LIKE 'order.%' THEN $orders ELSE reason END
-FROM (SELECT unit, idx, recipient, unnest(reasons) AS reason FROM e
-      WHERE kind = 'decision' AND outcome <> 'release')
-UNION ALL
-SELECT unit, idx, 'basis', recipient, basis, '', 'release' FROM e WHERE outcome = 'release'
-UNION ALL
-SELECT unit, idx, 'review', recipient, '', '', outcome FROM e WHERE kind = 'verdict'
+SELECT r.unit, r.idx, c.cell
+FROM rows r JOIN cells c USING (section, recipient, basis, month, category)
 """
-# Each unit's earliest ``cap`` rows that fall in a public cell, counted per cell.
+# Each unit's earliest ``cap`` rows, counted per cell. Most units are under the cap and are
+# counted as they are; only the rest are ranked.
 _CAPPED = """
-SELECT c.cell, count(k.unit) AS n
-FROM cells c LEFT JOIN (
-  SELECT cell, unit FROM (
-    SELECT c.cell, r.unit,
-           row_number() OVER (PARTITION BY r.unit ORDER BY r.idx, c.cell) AS rank
-    FROM contributions r JOIN cells c USING (section, recipient, basis, month, category)
+WITH units AS (SELECT unit, count(*) AS n FROM contributions GROUP BY unit),
+kept AS (
+  SELECT r.cell FROM contributions r JOIN units u USING (unit) WHERE u.n <= $cap
+  UNION ALL
+  SELECT cell FROM (
+    SELECT cell, row_number() OVER (PARTITION BY unit ORDER BY idx, cell) AS rank
+    FROM contributions WHERE unit IN (SELECT unit FROM units WHERE n > $cap)
   ) WHERE rank <= $cap
-) k USING (cell)
+)
+SELECT c.cell, count(k.cell) AS n
+FROM cells c LEFT JOIN kept k USING (cell)
 GROUP BY c.cell ORDER BY c.cell
 """
 _REQUESTS = """
@@ -144,10 +154,7 @@ def exact_counts(
     try:
         con.register("cells_arrow", cells)
         con.execute("CREATE TABLE cells AS SELECT * FROM cells_arrow")
-        con.execute(
-            "CREATE TABLE contributions (unit UBIGINT, idx BIGINT, section VARCHAR, "
-            "recipient VARCHAR, basis VARCHAR, month VARCHAR, category VARCHAR)"
-        )
+        con.execute("CREATE TABLE contributions (unit UBIGINT, idx BIGINT, cell INTEGER)")
         params = _period_params(period)
         scan_items(
             ledger, view.head, con, _ROWS, {**params, "i1": I1, "i2": I2, "orders": ORDER_CODES}

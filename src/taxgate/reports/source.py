@@ -22,7 +22,7 @@ from taxgate.duck import connect
 from taxgate.intake.agencies import canonical_basis
 from taxgate.ledger import Ledger, TreeHead
 from taxgate.ledger.batches import batch_records
-from taxgate.ledger.scan import prefetched, store_chunks
+from taxgate.ledger.scan import batch_chunks, prefetched, store_chunks
 from taxgate.model import BatchRecord
 from taxgate.settings import DuckDBSettings, load_settings
 
@@ -94,10 +94,18 @@ def scan_items(
     con: duckdb.DuckDBPyConnection,
     insert_sql: str,
     params: dict[str, Any] | None = None,
+    batches: Sequence[str] | None = None,
+    outcome: str = "",
 ) -> None:
     """Run ``insert_sql`` (an INSERT reading the ``items`` view) over every decision and
-    verdict entry under ``head``, one chunk at a time."""
-    for chunk in prefetched(store_chunks(ledger.store, head.size, ITEM_KINDS)):
+    verdict entry under ``head`` (only those of ``batches``, and with ``outcome``, when given),
+    a chunk at a time."""
+    chunks = (
+        store_chunks(ledger.store, head.size, ITEM_KINDS)
+        if batches is None
+        else batch_chunks(ledger.store, batches, head.size, ITEM_KINDS, outcome)
+    )
+    for chunk in prefetched(chunks):
         con.register("chunk", chunk)
         con.execute(ITEMS_VIEW)
         con.execute(insert_sql, params or {})
