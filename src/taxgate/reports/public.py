@@ -66,7 +66,7 @@ INSERT INTO contributions
 WITH e AS (
   SELECT i.*, b.recipient, b.request,
          CASE WHEN b.basis IN ($i1, $i2) THEN b.basis ELSE 'other' END AS basis,
-         hash(coalesce(i.subject, 'item:' || b.request || '/' || i.item)) AS unit
+         CASE WHEN i.subject IS NULL THEN hash(b.request, i.item) ELSE hash(i.subject) END AS unit
   FROM items i JOIN batches b USING (batch)
   WHERE i.as_of BETWEEN $start AND $end
 ), rows AS (
@@ -86,21 +86,20 @@ WITH e AS (
 SELECT r.unit, r.idx, c.cell
 FROM rows r JOIN cells c USING (section, recipient, basis, month, category)
 """
-# Each unit's earliest ``cap`` rows, counted per cell. Most units are under the cap and are
-# counted as they are; only the rest are ranked.
+# Each unit's earliest ``cap`` rows, counted per cell: every row counted, less the rows past
+# the cap of the few units that have more (only those are ranked).
 _CAPPED = """
-WITH units AS (SELECT unit, count(*) AS n FROM contributions GROUP BY unit),
-kept AS (
-  SELECT r.cell FROM contributions r JOIN units u USING (unit) WHERE u.n <= $cap
-  UNION ALL
-  SELECT cell FROM (
+WITH over AS (SELECT unit FROM contributions GROUP BY unit HAVING count(*) > $cap),
+excess AS (
+  SELECT cell, count(*) AS n FROM (
     SELECT cell, row_number() OVER (PARTITION BY unit ORDER BY idx, cell) AS rank
-    FROM contributions WHERE unit IN (SELECT unit FROM units WHERE n > $cap)
-  ) WHERE rank <= $cap
-)
-SELECT c.cell, count(k.cell) AS n
-FROM cells c LEFT JOIN kept k USING (cell)
-GROUP BY c.cell ORDER BY c.cell
+    FROM contributions WHERE unit IN (SELECT unit FROM over)
+  ) WHERE rank > $cap GROUP BY cell
+),
+total AS (SELECT cell, count(*) AS n FROM contributions GROUP BY cell)
+SELECT c.cell, coalesce(t.n, 0) - coalesce(x.n, 0) AS n
+FROM cells c LEFT JOIN total t USING (cell) LEFT JOIN excess x USING (cell)
+ORDER BY c.cell
 """
 _REQUESTS = """
 SELECT recipient, strftime(batch_as_of, '%Y-%m') AS month, count(DISTINCT request) AS n
