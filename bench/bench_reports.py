@@ -34,8 +34,8 @@ EPSILON = "0.05"  # small: every run spends budget, and the year's must last man
 
 
 def timed(args: list[str], log: Path | None = None) -> dict[str, object]:
-    """Run ``taxgate ARGS`` in its own process: wall seconds, its own peak RSS (from
-    ``wait4``), exit status and its last line of output."""
+    """Run ``taxgate ARGS`` in its own process: wall and CPU seconds and its own peak RSS
+    (from ``wait4``), exit status and its last line of output."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "taxgate", *args],
@@ -53,6 +53,8 @@ def timed(args: list[str], log: Path | None = None) -> dict[str, object]:
         log.write_text(output)
     return {
         "seconds": round(time.perf_counter() - started, 2),
+        # CPU seconds do not grow when other jobs share the machine; wall seconds do.
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),  # KiB on Linux
         "exit": process.returncode,
         "last_line": lines[-1][:300] if lines else "",
