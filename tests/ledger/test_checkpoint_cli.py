@@ -86,3 +86,13 @@ def test_audit_from_the_command_line(
         main([*base, "--checkpoint", str(new)])
     err = capsys.readouterr().err
     assert exit_.value.code == 1 and "invalid signature" in err
+
+
+def test_the_published_key_file_verifies_an_export(grown: tuple[str, Path], tmp_path: Path) -> None:
+    url, keys = grown
+    (tmp_path / "ledger.pub").write_text(_run("ledger", "key", "--keys", keys, "--vkey"))
+    _run("ledger", "export", tmp_path / "export", "--store", url, "--keys", keys)
+    out = _run(
+        "ledger", "verify", "--export", tmp_path / "export", "--key", tmp_path / "ledger.pub"
+    )
+    assert out.startswith("ok: 15 entries")
