@@ -14,6 +14,7 @@ Every legal question is put to the law stage, never answered here:
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -94,13 +95,16 @@ def _bars(engine: LawEngine, order: Order, record: BatchRecord, day: date) -> bo
     return reasons.order(order.id) in decided.items["reasons"][0].as_py()
 
 
-def in_reach(order: Order, agencies: LawEngine, record: BatchRecord) -> bool:
-    """Whether the order, in force and with no exception, would bar this batch's disclosures."""
-    if not order.bars:
-        return False
+def reach_of(order: Order, engine: LawEngine) -> Callable[[BatchRecord], bool]:
+    """Whether the order, in force and with no exception, would bar a batch's disclosures:
+    asked of an engine that knows this order alone, as of the day it took effect."""
     bare = replace(order, exceptions=(), expires=None)
-    engine = LawEngine([bare], agencies.agencies, agencies.statute)
-    return _bars(engine, bare, record, order.effective)
+    alone = LawEngine([bare], engine.agencies, engine.statute)
+
+    def in_reach(record: BatchRecord) -> bool:
+        return order.bars and _bars(alone, bare, record, order.effective)
+
+    return in_reach
 
 
 def notices_for(ledger: Ledger, order_id: str, as_of: date) -> Notices:
@@ -139,7 +143,8 @@ def compliance_report(
     engine = LawEngine.load(orders, agencies)
     order = find_order(engine, order_id)
     view = snapshot(ledger)
-    reach = [r for r in view.records if in_reach(order, engine, r)]
+    in_reach = reach_of(order, engine)
+    reach = [r for r in view.records if in_reach(r)]
     by_batch = {r.batch: r for r in reach}
     con = report_connection(view.records)
     try:
