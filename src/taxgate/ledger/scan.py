@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from taxgate.errors import InputError
+from taxgate.errors import EntryError, InputError, LedgerError
 from taxgate.ledger.entries import ENTRY_KINDS
 from taxgate.ledger.merkle import CompactRange, leaf_hash
 from taxgate.ledger.verify import ENTRIES_FILE
@@ -51,7 +51,7 @@ def store_chunks(
     """Entries ``0 .. end-1`` of ``store`` (only ``kinds`` when given), ``chunk`` at a time,
     in index order, read through the driver's own cursor."""
     if not set(kinds) <= set(ENTRY_KINDS):
-        raise ValueError(f"unknown entry kinds {kinds}")
+        raise EntryError(f"unknown entry kinds {kinds}")
     names = ", ".join(f"'{kind}'" for kind in kinds)  # checked against ENTRY_KINDS above
     where = f" AND kind IN ({names})" if kinds else ""
     joined = _JOINED[store.dialect].format(kinds=where)
@@ -93,10 +93,10 @@ def batch_chunks(
     ``end``, a batch at a time, in no particular order. The outcome is matched on the
     canonical JSON text by the store, so the entries left out never leave it."""
     if outcome and not outcome.isalpha():
-        raise ValueError(f"not an outcome: {outcome!r}")
+        raise EntryError(f"not an outcome: {outcome!r}")
     pattern = f'%"outcome":"{outcome}"%' if outcome else "%"
     if not set(kinds) <= set(ENTRY_KINDS):
-        raise ValueError(f"unknown entry kinds {kinds}")
+        raise EntryError(f"unknown entry kinds {kinds}")
     names = ", ".join(f"'{kind}'" for kind in kinds)  # checked against ENTRY_KINDS above
     sql = _BATCH[store.dialect].format(kinds=f" AND kind IN ({names})" if kinds else "")
     with store.engine.connect() as conn:
@@ -108,7 +108,7 @@ def batch_chunks(
             idx = pc.cast(pc.split_pattern(pa.array([ids]), ",").flatten(), pa.int64())
             body = pc.split_pattern(pa.array([bodies], pa.string()), "\n").flatten()
             if len(idx) != len(body):
-                raise ValueError(f"batch {batch}: an entry that is not canonical JSON; run verify")
+                raise LedgerError(f"batch {batch}: an entry that is not canonical JSON; run verify")
             yield pa.table([idx, body], SCHEMA)
 
 

@@ -70,11 +70,13 @@ class WitnessState:
             return None
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
-            if doc.get("format") != STATE_FORMAT:
-                raise ValueError(f"format is {doc.get('format')!r}, not {STATE_FORMAT!r}")
-            return cls(str(doc["verifier"]), str(doc["checkpoint"]), list(doc["evidence"]))
+            found = doc.get("format")
+            if found == STATE_FORMAT:
+                return cls(str(doc["verifier"]), str(doc["checkpoint"]), list(doc["evidence"]))
+            problem = f"format is {found!r}, not {STATE_FORMAT!r}"
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise InputError(path, f"not a witness state file: {exc}") from exc
+            problem = str(exc)
+        raise InputError(path, f"not a witness state file: {problem}")
 
     def save(self, path: Path) -> None:
         doc = {
