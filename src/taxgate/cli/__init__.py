@@ -20,6 +20,7 @@ from taxgate.cli import (
     orders,
     release,
     review,
+    serve,
     world,
 )
 from taxgate.errors import TaxgateError
@@ -42,6 +43,7 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(release.app, name="release")
 app.add_typer(review.app, name="review")
+app.add_typer(serve.app, name="serve")
 app.command("decide")(decide.decide_command)
 app.command("demo")(demo.demo)
 app.command("bench")(bench.bench)
