@@ -47,8 +47,13 @@ class ServiceConfig:
         """A path an API caller named, resolved under ``root``; it must exist there."""
         if not text.strip():
             raise InputError(field, "is empty; name a file under the server's folder")
+        if "\x00" in text:
+            raise InputError(field, "holds a NUL character; no file is named so")
         path = Path(text)
-        path = (path if path.is_absolute() else self.root / path).resolve()
+        try:
+            path = (path if path.is_absolute() else self.root / path).resolve()
+        except (OSError, RuntimeError) as exc:
+            raise InputError(field, f"{text!r} cannot be resolved: {exc}") from exc
         if not path.is_relative_to(self.root):
             raise ForbiddenError(
                 f"{field} {text!r} is outside the folder this server reads ({self.root})"
