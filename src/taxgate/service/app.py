@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from taxgate.errors import TaxgateError, one_line
 from taxgate.service.authz import Authorizer
+from taxgate.service.cache import CachingLedger
 from taxgate.service.config import ServiceConfig, open_ledger
 from taxgate.service.jobs import Jobs
 from taxgate.service.routes import decide, ledger, orders, review, session, validation_line
@@ -35,7 +36,8 @@ STATIC = Path(__file__).parent / "static"
 def create_app(config: ServiceConfig, *, run_jobs: bool = True) -> FastAPI:
     """The service over ``config``'s store. ``run_jobs=False`` leaves unfinished jobs of an
     earlier server alone (a second process reading the same store, e.g. in tests)."""
-    ledger_ = open_ledger(config)
+    ledger_ = CachingLedger(open_ledger(config))
+    ledger_.releases()  # the one scan of the log for its batches, before the first request
     jobs = Jobs(ledger_.store)
     if run_jobs:
         failed = jobs.fail_unfinished()
