@@ -36,6 +36,12 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, frozenset[str]]] = [
         {"outcome": "release", "reason": "DOB matches"},
         frozenset({OFFICER}),
     ),
+    (
+        "POST",
+        "/api/identity/explain",
+        {"manifest": "no/such.toml", "item": "ICE-000001", "world": "world"},
+        frozenset({OFFICER}),
+    ),
     ("GET", "/api/orders", None, frozenset({OFFICER, COUNSEL, AUDITOR})),
     ("GET", "/api/orders/timeline", None, frozenset({OFFICER, COUNSEL, AUDITOR})),
     ("GET", "/api/orders/check?directory=world", None, frozenset({COUNSEL})),
@@ -51,6 +57,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, frozenset[str]]] = [
     ("GET", "/api/ledger/consistency/1", None, frozenset({AUDITOR})),
     ("POST", "/api/ledger/verify", None, frozenset({AUDITOR})),
     ("GET", "/api/ledger/key", None, EVERYONE),
+    ("POST", "/api/ledger/check-proof", {"proof": {"type": "inclusion"}}, EVERYONE),
     ("POST", "/api/ledger/accounting", {"tin": "000000001"}, frozenset({AUDITOR})),
 ]
 # One user per role; olga (the officer who started the batch) has her own test below.
@@ -210,3 +217,41 @@ def test_the_accounting_look_is_recorded_before_it_is_shown(served: Served) -> N
     assert index == size
     assert inspection["actor"] == "audrey"
     assert inspection["details"]["shown"] == [served.ledger.subject(tin)]
+
+
+def test_a_proof_from_the_api_checks_and_an_edited_one_does_not(served: Served) -> None:
+    auditor = served.auth("audrey")
+    index = served.size() - 1
+    proof = served.client.get(f"/api/ledger/proof/{index}", headers=auditor).json()
+    key = served.client.get("/api/ledger/key", headers=served.auth("pat")).text
+    checked = served.client.post(
+        "/api/ledger/check-proof", json={"proof": proof, "key": key}, headers=served.auth("pat")
+    )
+    assert checked.json() == {
+        "ok": True,
+        "text": f"ok: entry {index} is in the signed tree of size {index + 1}",
+    }
+    edited = {**proof, "entry": proof["entry"].replace('"v":1', '"v":2')}
+    refused = served.client.post(
+        "/api/ledger/check-proof", json={"proof": edited}, headers=served.auth("pat")
+    )
+    assert refused.json()["ok"] is False
+    assert refused.json()["text"].startswith("FAILED: ")
+
+
+def test_explaining_a_match_is_an_inspection_recorded_first(served: Served) -> None:
+    released = next(
+        doc["item"]
+        for _, doc in served.ledger.entries_of("decision", served.batch)
+        if doc["outcome"] == "release"
+    )
+    size = served.size()
+    body = {"manifest": "mixed/request.toml", "item": released, "world": "world"}
+    shown = served.client.post("/api/identity/explain", json=body, headers=served.auth("pete"))
+    assert shown.status_code == 200, shown.text
+    tins = list(dict.fromkeys(row["tin"] for row in shown.json()))
+    assert tins
+    assert served.size() == size + 1
+    _, entry = served.ledger.entries_of("inspection", served.batch.rsplit("@", 1)[0])[-1]
+    assert entry["actor"] == "pete"
+    assert entry["details"]["shown"] == [served.ledger.subject(tin) for tin in tins]

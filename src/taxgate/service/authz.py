@@ -39,6 +39,8 @@ ACTIONS: Final = {
     "ledger.verify": "verify the ledger",
     "ledger.accounting": "read a taxpayer's accounting of disclosures",
     "ledger.key": "read the ledger's public key",
+    "ledger.checkproof": "check a proof",
+    "identity.explain": "see why an item matched",
     "reports.read": "read reports",
     "reports.public": "read the public report",
     "notices.read": "read notices",

@@ -14,8 +14,9 @@ from fastapi import Form, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
-from taxgate.errors import NotFoundError, OptionError
-from taxgate.ledger.keys import public_pem
+from taxgate.errors import ConfigError, NotFoundError, OptionError, ProofError
+from taxgate.ledger.keys import load_public_key, public_pem
+from taxgate.ledger.proofs import InclusionProof, load_proof
 from taxgate.review.inspection import record_inspection
 from taxgate.service.routes import api_router, page_router, validated
 from taxgate.service.web import Caller, Signed, render
@@ -188,6 +189,38 @@ def accounting(who: Caller, body: AccountingBody) -> list[DisclosureView]:
         )
         for d in who.ledger.accounting(digits)
     ]
+
+
+class CheckProofBody(BaseModel):
+    proof: dict[str, Any] = Field(description="A document from the proof routes (or the CLI).")
+    key: str | None = Field(None, description="The published public key (PEM); default ours.")
+
+
+class CheckProofView(BaseModel):
+    ok: bool
+    text: str = Field(description="The line `taxgate ledger check-proof` prints.")
+
+
+@router.post("/ledger/check-proof", response_model=CheckProofView, tags=["ledger"])
+def check_proof_api(body: CheckProofBody, who: Signed) -> CheckProofView:
+    """Check an inclusion or consistency proof with a public key alone (``taxgate ledger
+    check-proof``): 200 either way, ``ok`` says whether it verified."""
+    who.require("ledger.checkproof")
+    pem = body.key.encode() if body.key else public_pem(who.ledger.keys.public_key)
+    try:
+        public_key = load_public_key(pem)
+    except ConfigError as exc:
+        raise OptionError(f"key: {exc}", option="key") from None
+    try:
+        proof = load_proof(json.dumps(body.proof))
+        proof.check(public_key)
+    except ProofError as exc:
+        return CheckProofView(ok=False, text=f"FAILED: {exc}")
+    if isinstance(proof, InclusionProof):
+        text = f"ok: entry {proof.index} is in the signed tree of size {proof.tree_head.size}"
+    else:
+        text = f"ok: the tree of size {proof.tree_head.size} extends size {proof.old_size}"
+    return CheckProofView(ok=True, text=text)
 
 
 @router.post("/ledger/accounting", response_model=list[DisclosureView], tags=["ledger"])

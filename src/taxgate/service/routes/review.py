@@ -17,7 +17,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from taxgate.ledger.batches import find_batch
-from taxgate.review import ReviewCase, VerdictRequest, give_verdict, pending, show_case
+from taxgate.review import (
+    ReviewCase,
+    VerdictRequest,
+    explain_for_officer,
+    give_verdict,
+    pending,
+    show_case,
+)
 from taxgate.service.authz import Resource
 from taxgate.service.routes import api_router, page_router, validated
 from taxgate.service.web import Caller, Signed, render
@@ -140,6 +147,35 @@ def verdict(who: Caller, batch: str, item: str, body: VerdictBody) -> Verdict:
         rank=result.rank,
         amendment=str(result.amendment) if result.amendment else None,
     )
+
+
+class ExplainBody(BaseModel):
+    """``taxgate identity explain``'s inputs; paths under the server's folder."""
+
+    manifest: str = Field(description="The request manifest.")
+    item: str = Field(description="The item id.")
+    world: str = Field(description="The taxpayer master file (a world folder).")
+    candidates: int = Field(3, ge=1, le=10, description="How many candidates to explain.")
+
+
+@router.post("/identity/explain", response_model=list[Weight], tags=["review"])
+def explain_api(body: ExplainBody, who: Signed) -> list[Weight]:
+    """Why a sufficient item matched whom: per-comparison match weights of its best candidates
+    (``taxgate identity explain``). Recorded in the ledger as an inspection by the officer."""
+    who.require("identity.explain")
+    config = who.service.config
+    table = explain_for_officer(
+        who.ledger,
+        config.readable(body.manifest, "manifest"),
+        body.item,
+        config.readable(body.world, "world", folder=True),
+        who.user.name,
+        candidates=body.candidates,
+    )
+    return [
+        Weight.model_validate({k: "" if v is None else v for k, v in row.items()})
+        for row in table.to_pylist()
+    ]
 
 
 @router.get("/review", response_model=list[WaitingItem], tags=["review"])
