@@ -2,8 +2,9 @@
 
 A job's state and progress live in the store (``service_jobs``), so a page reload, another
 browser or the API all see the same progress, and a job outlives the page that started it.
-Jobs run one at a time on a worker thread inside the server. A server that stops mid-job
-takes the job with it; at the next start ``fail_unfinished`` marks it failed. Nothing is
+Jobs run one at a time, each in a process of its own (``service.worker``) that dies with the
+server. A server that stops mid-job takes the job with it; at the next start
+``fail_unfinished`` marks it failed. Nothing is
 half-recorded either way: the stages write the ledger first, in one transaction, and files
 after it (write-ahead), so the same decide run again completes the batch.
 """
@@ -12,7 +13,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -24,7 +28,7 @@ from sqlalchemy import Table, insert, select, update
 
 from taxgate.errors import NotFoundError, TaxgateError, one_line
 from taxgate.service.accounts import stamp
-from taxgate.store import Store
+from taxgate.store import STORE_ENV, Store
 from taxgate.store.models import ServiceJob
 
 JOBS = cast(Table, ServiceJob.__table__)
@@ -103,12 +107,46 @@ def _job(row: Any) -> Job:
     )
 
 
+class JobRecorder:
+    """Records one job's state and progress in the store (used by the job's own process)."""
+
+    def __init__(self, store: Store, job_id: str) -> None:
+        self.store, self.job_id = store, job_id
+        self._last: dict[str, float] = {}
+
+    def set(self, **values: str) -> None:
+        with self.store.transaction() as conn:
+            query = update(JOBS).where(JOBS.c.id == self.job_id)
+            conn.execute(query.values(updated=stamp(), **values))
+
+    def progress(self, stage: str, message: str) -> None:
+        moment = time.monotonic()
+        if moment - self._last.get(stage, -PROGRESS_EVERY) < PROGRESS_EVERY:
+            return
+        self._last[stage] = moment
+        self.set(stage=stage, message=message[:2000])
+
+    def run(self, work: Work) -> None:
+        self.set(state=RUNNING, stage=STAGES[0], message="starting")
+        try:
+            result = work(self.progress)
+        except TaxgateError as exc:
+            self.set(state=FAILED, error=one_line(exc))
+        except Exception:
+            LOG.exception("job %s failed", self.job_id)
+            self.set(state=FAILED, error=f"internal error (job {self.job_id}; see server log)")
+        else:
+            self.set(state=DONE, stage="done", result=json.dumps(result, sort_keys=True))
+
+
 class Jobs:
-    """The job table and the one worker thread that runs queued work."""
+    """The job table, and the one thread that runs queued jobs, one at a time, each in its
+    own process (``service.worker``): a decide's work then never holds the server's
+    interpreter, so pages stay quick while it runs, and a crash in it is the job's alone."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._queue: queue.Queue[tuple[str, Work]] = queue.Queue()
+        self._queue: queue.Queue[str] = queue.Queue()
         self._worker: threading.Thread | None = None
 
     def fail_unfinished(self) -> int:
@@ -121,7 +159,8 @@ class Jobs:
             )
         return int(done.rowcount or 0)
 
-    def submit(self, kind: str, owner: str, params: dict[str, Any], work: Work) -> Job:
+    def submit(self, kind: str, owner: str, params: dict[str, Any]) -> Job:
+        """Queue a job of ``kind`` (see ``service.worker.WORK``); ``params`` is all it needs."""
         job_id = uuid.uuid4().hex
         moment = stamp()
         row = {
@@ -139,7 +178,7 @@ class Jobs:
         }
         with self.store.transaction() as conn:
             conn.execute(insert(JOBS).values(**row))
-        self._queue.put((job_id, work))
+        self._queue.put(job_id)
         self._start()
         return self.get(job_id)
 
@@ -155,10 +194,6 @@ class Jobs:
         with self.store.engine.connect() as conn:
             return [_job(row) for row in conn.execute(query)]
 
-    def _set(self, job_id: str, **values: str) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(updated=stamp(), **values))
-
     def _start(self) -> None:
         if self._worker is None or not self._worker.is_alive():
             # A daemon: stopping the server stops the job with it (fail_unfinished records it).
@@ -167,30 +202,25 @@ class Jobs:
 
     def _run(self) -> None:
         while True:
-            job_id, work = self._queue.get()
-            self._execute(job_id, work)
+            job_id = self._queue.get()
+            try:
+                self._execute(job_id)
+            except Exception:
+                LOG.exception("job %s could not be run", job_id)
             self._queue.task_done()
 
-    def _execute(self, job_id: str, work: Work) -> None:
-        last: dict[str, float] = {}
-
-        def progress(stage: str, message: str) -> None:
-            moment = time.monotonic()
-            if moment - last.get(stage, -PROGRESS_EVERY) < PROGRESS_EVERY:
-                return
-            last[stage] = moment
-            self._set(job_id, stage=stage, message=message[:2000])
-
-        self._set(job_id, state=RUNNING, stage=STAGES[0], message="starting")
-        try:
-            result = work(progress)
-        except TaxgateError as exc:
-            self._set(job_id, state=FAILED, error=one_line(exc))
-        except Exception:
-            LOG.exception("job %s failed", job_id)
-            self._set(job_id, state=FAILED, error=f"internal error (job {job_id}; see server log)")
-        else:
-            self._set(job_id, state=DONE, stage="done", result=json.dumps(result, sort_keys=True))
+    def _execute(self, job_id: str) -> None:
+        # The store's URL goes by environment, not argv: a PostgreSQL password must not
+        # show in the process list.
+        env = {**os.environ, STORE_ENV: self.store.url}
+        command = [sys.executable, "-m", "taxgate.service.worker", job_id]
+        exit_code = subprocess.run(command, env=env, check=False).returncode
+        if not self.get(job_id).finished:
+            JobRecorder(self.store, job_id).set(
+                state=FAILED,
+                error=f"the job's process ended without finishing it (exit {exit_code}); "
+                "nothing was half-recorded: start it again",
+            )
 
     def wait_idle(self, timeout: float = 600) -> None:
         """Block until every submitted job has run (tests and the benchmark)."""

@@ -11,6 +11,7 @@ import uuid
 from collections import Counter
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Form, Query, Request
@@ -68,31 +69,53 @@ def _view(job: Job) -> JobView:
 
 
 def start_decide(who: Caller, body: DecideRequest) -> Job:
-    """Check the request's inputs now, then queue the decide."""
+    """Check the request's inputs now, then queue the decide (``run_decide``)."""
     who.require("decide")
     config = who.service.config
-    manifest = config.readable(body.manifest, "manifest")
+
+    def given(path: Path | None) -> str | None:
+        return str(path) if path else None
+
+    settings = config.optional(body.settings, "settings")
+    load_settings(settings)  # a broken settings file is the caller's mistake, now
+    params = {
+        "manifest": str(config.readable(body.manifest, "manifest")),
+        "world": str(config.readable(body.world, "world", folder=True)),
+        "as_of": (body.as_of or date.today()).isoformat(),
+        "out": str(config.work / "decided" / uuid.uuid4().hex[:12]),
+        "orders": given(config.optional(body.orders, "orders", folder=True)),
+        "agencies": given(config.optional(body.agencies, "agencies")),
+        "recipient_key": given(config.optional(body.recipient_key, "recipient_key")),
+        "settings": given(settings),
+        "engine": body.engine,
+        "actor": who.user.name,
+        "keys": str(config.key_dir),
+    }
+    return who.service.jobs.submit("decide", who.user.name, params)
+
+
+def run_decide(params: dict[str, Any], store_url: str, progress: Progress) -> dict[str, Any]:
+    """The job: ``pipeline.decide`` as ``taxgate decide`` runs it (in the job's process)."""
+
+    def path(name: str) -> Path | None:
+        return Path(params[name]) if params.get(name) else None
+
     options = DecideOptions(
-        world=config.readable(body.world, "world", folder=True),
-        as_of=body.as_of or date.today(),
-        out=config.work / "decided" / uuid.uuid4().hex[:12],
-        orders=config.optional(body.orders, "orders", folder=True),
-        agencies=config.optional(body.agencies, "agencies"),
-        store_url=config.store_url,
-        key_dir=config.key_dir,
-        recipient_key=config.optional(body.recipient_key, "recipient_key"),
-        settings=load_settings(config.optional(body.settings, "settings")),
-        engine=body.engine,
-        actor=who.user.name,
+        world=Path(params["world"]),
+        as_of=date.fromisoformat(params["as_of"]),
+        out=Path(params["out"]),
+        orders=path("orders"),
+        agencies=path("agencies"),
+        store_url=store_url,
+        key_dir=Path(params["keys"]),
+        recipient_key=path("recipient_key"),
+        settings=load_settings(path("settings")),
+        engine=params["engine"],
+        actor=params["actor"],
     )
-
-    def work(progress: Progress) -> dict[str, Any]:
-        options.out.parent.mkdir(parents=True, exist_ok=True)
-        result = decide(manifest, options, progress)
-        return {"batch": result.batch_id, "summary": result.summary, "out": str(options.out)}
-
-    params = body.model_dump(mode="json") | {"out": str(options.out)}
-    return who.service.jobs.submit("decide", who.user.name, params, work)
+    options.out.parent.mkdir(parents=True, exist_ok=True)
+    result = decide(Path(params["manifest"]), options, progress)
+    return {"batch": result.batch_id, "summary": result.summary, "out": str(options.out)}
 
 
 @router.post("/decide", response_model=JobView, status_code=202, tags=["decide"])
