@@ -130,7 +130,8 @@ async def load(
     latencies: dict[str, list[float]] = {name: [] for name, _ in routes}
     errors: list[str] = []
     olga = {"Authorization": f"Bearer {tokens['olga']}"}
-    limits = httpx.Limits(max_connections=CLIENTS + 2)
+    # Idle connections expire before the server's own keep-alive (5 s) can close them under us.
+    limits = httpx.Limits(max_connections=CLIENTS + 2, keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
         size = (await http.get("/api/ledger/head", headers=_auth(tokens, "audrey"))).json()["size"]
         day, decided = date(2025, 9, 1), []

@@ -9,7 +9,8 @@ cannot make a signed-in browser decide or give a verdict.
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Final
 
@@ -24,6 +25,7 @@ from taxgate.service.accounts import User
 from taxgate.service.authz import Authorizer, Resource
 from taxgate.service.config import ServiceConfig
 from taxgate.service.jobs import Jobs
+from taxgate.store import Store
 
 COOKIE: Final = "taxgate_session"
 CSRF_FIELD: Final = "csrf"
@@ -38,16 +40,34 @@ class SignInError(ForbiddenError):
     http_status = 401
 
 
+TOKEN_SECONDS: Final = 10.0  # how long a checked token is trusted before it is looked up again
+
+
 @dataclass
 class Service:
     config: ServiceConfig
     ledger: Ledger
     authz: Authorizer
     jobs: Jobs
+    _tokens: dict[str, tuple[User, float]] = field(default_factory=dict)
 
     @property
-    def store(self) -> Any:
+    def store(self) -> Store:
         return self.ledger.store
+
+    def token_user(self, secret: str) -> User | None:
+        """The user of an API token; a script polling the API costs one lookup per token
+        every few seconds, not one per request."""
+        key, moment = accounts.sha256(secret), time.monotonic()
+        known = self._tokens.get(key)
+        if known is not None and known[1] > moment:
+            return known[0]
+        user = accounts.user_for_token(self.store, secret)
+        if user is not None:
+            if len(self._tokens) > 10_000:
+                self._tokens.clear()
+            self._tokens[key] = (user, moment + TOKEN_SECONDS)
+        return user
 
 
 def service(request: Request) -> Service:
@@ -83,7 +103,7 @@ async def caller(request: Request) -> Caller:
     svc = service(request)
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user = accounts.user_for_token(svc.store, header[7:].strip())
+        user = svc.token_user(header[7:].strip())
         if user is None:
             raise SignInError("the bearer token is not valid (mint one: taxgate serve token NAME)")
         return Caller(user, svc, "")

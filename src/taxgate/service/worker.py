@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -23,6 +24,7 @@ WORK: dict[str, Callable[[dict[str, Any], str, Progress], dict[str, Any]]] = {
     "decide": run_decide,
 }
 PR_SET_PDEATHSIG = 1
+NICENESS = 10
 
 
 def _die_with_parent() -> None:
@@ -33,6 +35,8 @@ def _die_with_parent() -> None:
 
 def main(argv: list[str]) -> int:
     _die_with_parent()
+    # Background work yields the processor to people waiting on a page.
+    os.nice(NICENESS)
     (job_id,) = argv
     url = default_store_url()
     store = open_store(url)
