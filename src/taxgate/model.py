@@ -172,6 +172,7 @@ class BatchRecord:
     world: Path
     orders: Path | None  # None: the built-in timeline
     actor: str = "taxgate"
+    sealed_sha256: str = ""  # the recipient's sealed copy, when one was made
     index: int = -1  # the release entry's place in the log, once recorded
     recorded: str = ""  # when the release entry was recorded (ISO 8601), once recorded
 

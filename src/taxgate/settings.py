@@ -1,7 +1,10 @@
-"""Settings: thresholds and resource limits as data (``settings.toml``), overridable by file.
+"""Settings: thresholds and resource limits as dated data (``settings.toml``), overridable.
 
-Code reads ``load_settings()`` once and passes the typed values down; nothing else in the
-package reads the TOML.
+Each value is an OpenFisca-style parameter: ``values`` keyed by the date each value took
+effect and ``reference`` keyed by the same dates, citing what justifies it. ``load_settings``
+takes the values in force on a date (default: today, the day a decision is made), so a value
+is changed by adding a dated one, and the past stays readable. Code reads ``load_settings()``
+once and passes the typed values down; nothing else in the package reads the TOML.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 import os
 import tomllib
 from dataclasses import asdict, dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -102,6 +106,38 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
 
 
+def in_force(raw: dict[str, Any], on: date, where: str = "") -> dict[str, Any]:
+    """``raw`` with every dated parameter (a table with ``values`` keyed by date) replaced by
+    its value in force ``on``: the one with the latest date not after it. A plain value is
+    in force on every date."""
+    resolved: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = f"{where}.{key}" if where else key
+        if isinstance(value, dict) and "values" in value:
+            resolved[key] = _value_on(value["values"], on, name)
+        elif isinstance(value, dict):
+            resolved[key] = in_force(value, on, name)
+        else:
+            resolved[key] = value
+    return resolved
+
+
+def _value_on(values: Any, on: date, name: str) -> Any:
+    if not isinstance(values, dict) or not values:
+        raise ConfigError(f"setting {name}: 'values' must map dates to values")
+    try:
+        dated = sorted((date.fromisoformat(str(day)), value) for day, value in values.items())
+    except ValueError as exc:
+        raise ConfigError(f"setting {name}: a key of 'values' is not a date: {exc}") from exc
+    in_effect = [value for day, value in dated if day <= on]
+    if not in_effect:
+        raise ConfigError(
+            f"setting {name} has no value in force on {on.isoformat()} "
+            f"(the first takes effect {dated[0][0].isoformat()})"
+        )
+    return in_effect[-1]
+
+
 def _identity(raw: dict[str, Any]) -> IdentitySettings:
     return IdentitySettings(
         release_threshold=float(raw["release_threshold"]),
@@ -122,14 +158,22 @@ def _identity(raw: dict[str, Any]) -> IdentitySettings:
     )
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """Packaged defaults, overridden by ``path`` or by the file named in $TAXGATE_SETTINGS."""
-    raw = tomllib.loads(resources.files("taxgate").joinpath("settings.toml").read_text("utf-8"))
+def packaged_settings() -> dict[str, Any]:
+    """``settings.toml`` as shipped, dated values and references included."""
+    text = resources.files("taxgate").joinpath("settings.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def load_settings(path: Path | None = None, *, on: date | None = None) -> Settings:
+    """Packaged defaults, overridden by ``path`` or by the file named in $TAXGATE_SETTINGS,
+    as in force ``on`` (default: today)."""
+    raw = packaged_settings()
     chosen = path or (Path(os.environ[ENV_VAR]) if os.environ.get(ENV_VAR) else None)
     source = "settings.toml"
     if chosen is not None:
         raw = _merge(raw, _read_toml(chosen))
         source = str(chosen)
+    raw = in_force(raw, on or date.today())
     try:
         intake = raw["intake"]
         return Settings(

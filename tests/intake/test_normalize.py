@@ -7,7 +7,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from taxgate.intake import addresses as ad
 from taxgate.intake import normalize as nz
+from taxgate.intake import text as tx
 from taxgate.intake.columns import (
     STREET_FIELDS,
     clean_text_column,
@@ -67,7 +69,7 @@ def test_names_normalise_to_the_documented_form(
     ],
 )
 def test_streets_are_standardised(street: str, number: str, line: str, unit: str) -> None:
-    parsed = nz.parse_street(street)
+    parsed = ad.parse_street(street)
     assert (parsed.kind, parsed.house_number, parsed.street, parsed.unit) == (
         "street",
         number,
@@ -77,7 +79,7 @@ def test_streets_are_standardised(street: str, number: str, line: str, unit: str
 
 
 def test_a_whole_address_in_the_street_field_fills_city_state_and_zip() -> None:
-    address = nz.normalize_address("12 Elm Street, Springfield, IL 62701-1234")
+    address = ad.normalize_address("12 Elm Street, Springfield, IL 62701-1234")
     assert (address.city, address.state, address.zip, address.usable) == (
         "SPRINGFIELD",
         "IL",
@@ -91,7 +93,7 @@ def test_a_whole_address_in_the_street_field_fills_city_state_and_zip() -> None:
     [("Apt 4B", "4B"), ("# 4B", "4B"), ("Unit 4b", "4B"), ("APT. 4-B", "4B"), ("Bsmt", "BSMT")],
 )
 def test_units_keep_the_identifier(raw: str, unit: str) -> None:
-    assert nz.normalize_unit(raw) == unit
+    assert ad.normalize_unit(raw) == unit
 
 
 @pytest.mark.parametrize(
@@ -110,11 +112,11 @@ def test_units_keep_the_identifier(raw: str, unit: str) -> None:
     ],
 )
 def test_zip_codes_become_five_digits_or_nothing(raw: str, zip5: str) -> None:
-    assert nz.normalize_zip(raw) == zip5
+    assert ad.normalize_zip(raw) == zip5
 
 
 def test_states_accept_names_and_codes() -> None:
-    assert [nz.normalize_state(s) for s in ("Illinois", "il", "I.L.", "XX", "")] == [
+    assert [ad.normalize_state(s) for s in ("Illinois", "il", "I.L.", "XX", "")] == [
         "IL",
         "IL",
         "IL",
@@ -134,7 +136,7 @@ text = st.text(
 @settings(max_examples=300, deadline=None)
 @given(text)
 def test_normalisers_are_idempotent(value: str) -> None:
-    for function in (nz.clean_text, nz.normalize_unit, nz.normalize_zip, nz.normalize_city):
+    for function in (tx.clean_text, ad.normalize_unit, ad.normalize_zip, ad.normalize_city):
         once = function(value)
         assert function(once) == once
     surname, _ = nz.normalize_surname(value)
@@ -150,10 +152,10 @@ def test_normalisers_are_idempotent(value: str) -> None:
 @example("1:0:ST:APT:FL")
 def test_a_standardised_street_line_parses_back_to_itself(value: str) -> None:
     # Commas guide the CRF parser (street vs city), so the property holds for single lines.
-    address = nz.normalize_address(value.replace(",", " "))
+    address = ad.normalize_address(value.replace(",", " "))
     if address.kind != "street":
         return
-    again = nz.normalize_address(nz.street_line(address))
+    again = ad.normalize_address(ad.street_line(address))
     assert (again.house_number, again.street, again.unit) == (
         address.house_number,
         address.street,
@@ -165,7 +167,7 @@ def test_a_standardised_street_line_parses_back_to_itself(value: str) -> None:
 @given(st.lists(text, min_size=1, max_size=20))
 def test_vectorised_cleaning_agrees_with_the_scalar_one(values: list[str]) -> None:
     column = pa.chunked_array([pa.array(values, pa.string())])
-    assert clean_text_column(column).to_pylist() == [nz.clean_text(v) for v in values]
+    assert clean_text_column(column).to_pylist() == [tx.clean_text(v) for v in values]
 
 
 street_like = st.from_regex(
@@ -182,7 +184,7 @@ def test_vectorised_street_parsing_agrees_with_the_scalar_one(values: list[str])
     columns = parse_street_column(pa.array(values, pa.string()))
     for i, value in enumerate(values):
         got = tuple(columns[name][i].as_py() for name in STREET_FIELDS)
-        assert got == tuple(nz.parse_street(value)), value
+        assert got == tuple(ad.parse_street(value)), value
 
 
 @pytest.mark.parametrize(

@@ -69,6 +69,7 @@ import pyarrow.compute as pc
 
 from taxgate.duck import connect
 from taxgate.errors import InputError
+from taxgate.model import RELEASE, WITHHOLD
 from taxgate.release.response import ADDRESS_FIELDS, last_known_order
 from taxgate.world.io import open_world
 
@@ -240,7 +241,7 @@ def _decisions(con: duckdb.DuckDBPyConnection) -> pa.Table:
             FROM hits h LEFT JOIN bl_last_known l ON l.tin = h.tin
         )
         SELECT item_id,
-            CASE WHEN released THEN 'release' ELSE 'withhold' END AS outcome,
+            CASE WHEN released THEN '{RELEASE}' ELSE '{WITHHOLD}' END AS outcome,
             coalesce(tin, '') AS tin,
             script,
             {fields},

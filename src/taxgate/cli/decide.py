@@ -13,6 +13,7 @@ from rich.table import Table
 from taxgate.cli.options import Agencies, Keys, Orders, Store, as_of_or_today
 from taxgate.model import DecideOptions
 from taxgate.pipeline import decide
+from taxgate.progress import reporter
 from taxgate.settings import load_settings
 
 
@@ -36,6 +37,9 @@ def decide_command(
     ] = None,
     engine: Annotated[str, typer.Option(help="Identity engine: duckdb or spark.")] = "duckdb",
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress on stderr (errors still are).")
+    ] = False,
 ) -> None:
     """Decide a request item by item, record every decision, then write the release.
 
@@ -54,12 +58,8 @@ def decide_command(
         settings=load_settings(settings),
         engine=engine,
     )
-    with console.status("deciding") as status:
-        result = decide(
-            manifest,
-            options,
-            progress=lambda stage, message: status.update(f"[bold]{stage}[/]: {message}"),
-        )
+    with reporter(console, quiet_mode=quiet) as progress:
+        result = decide(manifest, options, progress=progress)
     if as_json:
         print(json.dumps(result.summary, indent=2, sort_keys=True))
         return

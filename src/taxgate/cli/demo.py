@@ -28,6 +28,7 @@ from taxgate.intake.manifest import load_manifest
 from taxgate.law import LawEngine, RequestFacts, load_orders, timeline
 from taxgate.model import DecideOptions
 from taxgate.pipeline import decide
+from taxgate.progress import describe
 from taxgate.release.keys import generate_recipient_keys
 from taxgate.reports.html import write_report
 from taxgate.reports.scenario import Score, read_truth, score
@@ -122,8 +123,16 @@ def _scenario(kind: str, world: Path, manifest: Path, out: Path, console: Consol
         label = f"{kind}: taxgate as of {on.isoformat()}"
         with console.status(label) as status:
 
-            def show(stage: str, message: str, *, prefix: str = label) -> None:
-                status.update(f"{prefix}: {stage}: {message}")
+            def show(
+                stage: str,
+                message: str,
+                /,
+                *,
+                done: int | None = None,
+                total: int | None = None,
+                prefix: str = label,
+            ) -> None:
+                status.update(f"{prefix}: {stage}: {describe(message, done, total)}")
 
             result = decide(manifest, options, progress=show)
         scores.append(

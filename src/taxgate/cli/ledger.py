@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
+from taxgate.cli.options import Keys, Store
 from taxgate.errors import ConfigError, InputError
 from taxgate.ledger import Ledger, LedgerError, ProofError
 from taxgate.ledger import keys as keyfiles
@@ -30,20 +31,6 @@ app = typer.Typer(
     ),
 )
 
-Store = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        help="SQLAlchemy URL of the store (default: $TAXGATE_STORE, else ./.taxgate/taxgate.db).",
-    ),
-]
-Keys = Annotated[
-    Path | None,
-    typer.Option(
-        "--keys",
-        help="Directory of the ledger's keys (default: $TAXGATE_KEY_DIR, else ./.taxgate/keys).",
-    ),
-]
 Size = Annotated[
     int | None,
     typer.Option("--size", help="Use the signed tree head of this size (default: the latest)."),
@@ -113,7 +100,7 @@ def verify(
             result = verify_export(export, public_key)
         except OSError as exc:
             raise InputError(exc.filename or export, f"cannot read: {exc.strerror}") from exc
-        except (ValueError, ConfigError) as exc:
+        except (ValueError, ConfigError, ProofError) as exc:
             raise InputError(export, f"not a ledger export: {exc}") from exc
     else:
         with Ledger.open(store, keys, create=False) as ledger:

@@ -54,7 +54,9 @@ def identify(
         if not model_is_current(world):
             progress("no model trained on this world as it is now: training one")
             train_model(world, identity=settings.identity)
-        found = resolve_items(world, raw, identity=settings.identity, engine=engine)
+        found = resolve_items(
+            world, raw, identity=settings.identity, engine=engine, progress=progress
+        )
     else:
         found = pa.table(
             {

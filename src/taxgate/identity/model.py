@@ -28,6 +28,7 @@ from typing import Any
 
 from splink import SettingsCreator, block_on
 
+from taxgate.errors import ConfigError
 from taxgate.identity.engine import DUCKDB_DIALECT, Dialect, Engine, dialect
 
 UNIQUE_ID = "uid"
@@ -310,7 +311,7 @@ def for_engine(model: dict[str, Any], engine: Engine) -> dict[str, Any]:
         if [lv.get("label_for_charts") for lv in levels] != [
             lv.get("label_for_charts") for lv in fresh
         ]:
-            raise ValueError(f"saved comparison {comparison['output_column_name']!r} differs")
+            raise ConfigError(f"saved comparison {comparison['output_column_name']!r} differs")
         for level, new in zip(levels, fresh, strict=True):
             level["sql_condition"] = new["sql_condition"]
             level.pop("sql_dialect", None)

@@ -323,7 +323,7 @@ def _candidate_uids_sql() -> str:
     for key in BLOCKING_KEYS:
         unknown = [c for c in key.columns if c not in _WORLD_BLOCKING_VALUES]
         if unknown:
-            raise ValueError(f"blocking column {unknown[0]!r} has no world-side value")
+            raise ConfigError(f"blocking column {unknown[0]!r} has no world-side value")
         wanted = ", ".join(f"unnest({c}) AS {c}" if c == key.exploded else c for c in key.columns)
         present = " AND ".join(f"{c} IS NOT NULL" for c in key.columns if c != key.exploded)
         items = f"SELECT DISTINCT {wanted} FROM tg_items" + (f" WHERE {present}" if present else "")

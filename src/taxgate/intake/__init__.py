@@ -2,8 +2,10 @@
 
 ``load_request(manifest)`` is the stage's one entry point: manifest and item file are read and
 validated (a bad file is one ``InputError``, nothing half-built is returned), names and
-addresses normalised (:mod:`taxgate.intake.normalize` documents the normalised form), each item
-checked for the elements §6103(i)(2)(B) requires, and the batch screened for boilerplate.
+addresses normalised (``text``, ``normalize`` for names and ``addresses`` document the
+normalised form), each item checked for the elements §6103(i)(2)(B) requires (``checks``),
+and the batch screened for boilerplate (``screens``, ``templates``). ``check_as_of`` refuses a
+decision dated before the request was received.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from taxgate import reasons
 from taxgate.intake.agencies import I2, AgencyRegistry, canonical_basis
 from taxgate.intake.columns import clean_text_column
-from taxgate.intake.normalize import PLACEHOLDER_WORDS, clean_text, is_placeholder
+from taxgate.intake.text import PLACEHOLDER_WORDS, clean_text, is_placeholder
 from taxgate.model import Manifest
 from taxgate.settings import IntakeSettings
 

@@ -8,7 +8,7 @@ processes when there are many distinct ones. Plain text cleaning runs in Arrow c
 Normalised columns added (all non-null strings unless noted):
 ``norm_given_name``, ``norm_middle_name``, ``norm_surname``, ``norm_suffix``, ``norm_tin``
 (9 digits or ``""``), ``norm_house_number``, ``norm_street``, ``norm_unit``, ``norm_city``,
-``norm_state``, ``norm_zip``, ``address_kind`` (see :data:`normalize.STREET_KINDS`),
+``norm_state``, ``norm_zip``, ``address_kind`` (see :data:`addresses.STREET_KINDS`),
 ``address_usable`` (bool), ``norm_reason``, ``norm_investigation_id``, ``norm_officer``.
 """
 
@@ -23,7 +23,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from unidecode import unidecode
 
+from taxgate.intake import addresses as ad
 from taxgate.intake import normalize as nz
+from taxgate.intake import text as tx
 from taxgate.intake.pub28 import DIRECTIONAL, STREET_SUFFIX, UNIT_DESIGNATOR
 
 T = TypeVar("T")
@@ -82,7 +84,7 @@ _PLAIN: Final = r"^[A-Za-z0-9 .,#']*$"
 
 
 def _street_lines(values: list[str]) -> list[tuple[str, ...]]:
-    return [tuple(nz.parse_street.__wrapped__(value)) for value in values]
+    return [tuple(ad.parse_street.__wrapped__(value)) for value in values]
 
 
 def _parse_streets(values: list[str]) -> list[tuple[str, ...]]:
@@ -113,7 +115,7 @@ def _fast_streets(values: pa.Array) -> tuple[pa.Array, dict[str, pa.Array]]:
     text = pc.replace_substring(text, ",", " ")
     text = pc.replace_substring(text, "#", " # ")
     text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r" +", " "))
-    parts = pc.extract_regex(text, nz.FAST_PATTERN)
+    parts = pc.extract_regex(text, ad.FAST_PATTERN)
     field = {name: parts.field(name) for name in ("number", "predir", "name", "type", "postdir")}
     designator, unit = parts.field("designator"), parts.field("unit")
     # RE2 gives "" for a group that took no part; a designator without identifier ("REAR")
@@ -133,7 +135,7 @@ def _fast_streets(values: pa.Array) -> tuple[pa.Array, dict[str, pa.Array]]:
     post = _lookup(field["postdir"], DIRECTIONAL)
     street = pc.binary_join_element_wise(pre, pc.fill_null(field["name"], ""), suffix, post, " ")
     street = pc.utf8_trim_whitespace(pc.replace_substring_regex(street, r" +", " "))
-    results, index = distinct_map(street, nz.street_kind)
+    results, index = distinct_map(street, ad.street_kind)
     kind = pa.array(results, pa.string()).take(index)
     is_street = pc.equal(kind, "street")
     empty = pc.fill_null(pc.cast(pa.nulls(len(values)), pa.string()), "")
@@ -181,17 +183,17 @@ def normalize_addresses(items: pa.Table) -> dict[str, pa.ChunkedArray]:
     out = {
         "norm_house_number": parsed["house_number"],
         "norm_street": parsed["street"],
-        "norm_unit": given_or_parsed("unit", nz.normalize_unit),
-        "norm_city": given_or_parsed("city", nz.normalize_city),
-        "norm_state": given_or_parsed("state", nz.normalize_state),
-        "norm_zip": given_or_parsed("zip", nz.normalize_zip),
+        "norm_unit": given_or_parsed("unit", ad.normalize_unit),
+        "norm_city": given_or_parsed("city", ad.normalize_city),
+        "norm_state": given_or_parsed("state", ad.normalize_state),
+        "norm_zip": given_or_parsed("zip", ad.normalize_zip),
         "address_kind": parsed["kind"],
     }
     locality = pc.or_(
         pc.and_(pc.not_equal(out["norm_city"], ""), pc.not_equal(out["norm_state"], "")),
         pc.not_equal(out["norm_zip"], ""),
     )
-    usable_kind = pc.is_in(out["address_kind"], value_set=pa.array(sorted(nz.USABLE_KINDS)))
+    usable_kind = pc.is_in(out["address_kind"], value_set=pa.array(sorted(ad.USABLE_KINDS)))
     out["address_usable"] = pc.and_(usable_kind, locality)
     return out
 
@@ -208,7 +210,7 @@ def normalize_names(items: pa.Table) -> dict[str, pa.ChunkedArray]:
         columns["norm_" + source] = _spread([r[0] for r in results], index, pa.string())
         suffixes.append(_spread([r[1] for r in results], index, pa.string()))
     given, surname = columns["norm_given_name"], columns["norm_surname"]
-    filler = pa.array(sorted(nz.PLACEHOLDER_WORDS))
+    filler = pa.array(sorted(tx.PLACEHOLDER_WORDS))
     doe = pc.or_(
         pc.and_(
             pc.equal(surname, "DOE"), pc.is_in(given, value_set=pa.array(sorted(nz.DOE_GIVEN)))
@@ -233,7 +235,7 @@ _RANKS: Final = frozenset(
 
 def normalize_officer(value: str) -> str:
     """An officer's name as a key: ranks dropped, words sorted ("Smith, John" = "John Smith")."""
-    words = [w for w in nz.clean_text(value).split() if w not in _RANKS]
+    words = [w for w in tx.clean_text(value).split() if w not in _RANKS]
     return " ".join(sorted(words))
 
 

@@ -3,7 +3,8 @@
 RFC 6962 / RFC 9162 Merkle log (``merkle``) over canonical JSON entries (``entries``), with
 Ed25519-signed tree heads (``heads``, keys in ``keys``), stored through ``taxgate.store``
 (``log.Ledger``), checkable by anyone from an export and the public key (``verify``,
-``proofs``).
+``proofs``). A decided batch is recorded, and read back as a typed ``model.BatchRecord``,
+only through ``batches``. The ledger imports no stage: it takes plain values.
 """
 
 from taxgate.errors import EntryError, LedgerError, NoLedgerError, ProofError

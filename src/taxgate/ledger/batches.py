@@ -9,7 +9,7 @@ the TIN) so a taxpayer's accounting can be found.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from itertools import chain
 from pathlib import Path
@@ -55,6 +55,7 @@ def release_entry(record: BatchRecord) -> Entry:
             "provided": record.provided,
             "decisions_digest": record.decisions_sha256,
             "settings_digest": record.settings_sha256,
+            **({"sealed_digest": record.sealed_sha256} if record.sealed_sha256 else {}),
             "orders_in_force": list(record.orders_in_force),
             "manifest": str(record.manifest),
             "world": str(record.world),
@@ -90,6 +91,7 @@ def read_record(index: int, doc: Mapping[str, Any]) -> BatchRecord:
         world=Path(str(details.get("world", ""))),
         orders=None if orders == BUILTIN_ORDERS else Path(orders),
         actor=str(doc.get("actor", "")),
+        sealed_sha256=str(details.get("sealed_digest", "")),
         index=index,
         recorded=str(doc.get("recorded", "")),
     )
@@ -132,6 +134,12 @@ def decision_entries(
         )
 
 
+def recorded_release(ledger: Ledger, batch: str) -> BatchRecord | None:
+    """The batch's record if the ledger already holds its release (a re-run), else None."""
+    recorded = ledger.recorded(batch, "", "release")
+    return None if recorded is None else read_record(-1, recorded)
+
+
 def check_replay(ledger: Ledger, record: BatchRecord) -> None:
     """Refuse to re-run a batch whose recorded release differs from what we would publish.
 
@@ -139,10 +147,9 @@ def check_replay(ledger: Ledger, record: BatchRecord) -> None:
     what it already holds. Different bytes mean the world, the orders or the request changed:
     publishing them would be a second, different release under the same batch id.
     """
-    recorded = ledger.recorded(record.batch, "", "release")
-    if recorded is None:
+    earlier = recorded_release(ledger, record.batch)
+    if earlier is None:
         return
-    earlier = read_record(-1, recorded)
     if (
         earlier.response_sha256 != record.response_sha256
         or earlier.decisions_sha256 != record.decisions_sha256
@@ -156,13 +163,17 @@ def check_replay(ledger: Ledger, record: BatchRecord) -> None:
 
 
 def record_batch(
-    ledger: Ledger, record: BatchRecord, decisions: pa.Table, digests: Mapping[str, str]
+    ledger: Ledger,
+    record: BatchRecord,
+    decisions: pa.Table,
+    digests: Mapping[str, str],
+    progress: Callable[[int], None] | None = None,
 ) -> TreeHead:
     """Every item's decision, then the batch's release, in one transaction (write-ahead: the
     caller publishes files only after this returns). Idempotent for the same batch."""
     check_replay(ledger, record)
     entries = decision_entries(ledger, record, decisions, digests)
-    return ledger.append_batch(chain(entries, [release_entry(record)]))
+    return ledger.append_batch(chain(entries, [release_entry(record)]), progress)
 
 
 def batch_records(ledger: Ledger) -> list[BatchRecord]:

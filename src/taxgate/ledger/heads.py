@@ -16,6 +16,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from taxgate.errors import ProofError
 from taxgate.ledger.keys import LedgerKeys, key_id
 
 
@@ -70,4 +71,4 @@ class TreeHead:
                 signature=str(doc["signature"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"not a tree head: {exc}") from exc
+            raise ProofError(f"not a tree head: {exc}") from exc

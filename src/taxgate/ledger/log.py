@@ -38,6 +38,7 @@ from taxgate.ledger.verify import (
     PUBLIC_KEY_FILE,
     VerifyResult,
 )
+from taxgate.model import RELEASE
 from taxgate.store import Store, open_store
 from taxgate.store.models import LedgerEntry, LedgerNode, LedgerTreeHead
 
@@ -115,11 +116,14 @@ class Ledger:
 
     # -- appending -----------------------------------------------------------------------
 
-    def append_batch(self, entries: Iterable[Entry]) -> TreeHead:
+    def append_batch(
+        self, entries: Iterable[Entry], progress: Callable[[int], None] | None = None
+    ) -> TreeHead:
         """Record ``entries`` in one transaction and sign one tree head over the result.
 
         Entries whose ``(batch, kind, item)`` is already recorded are skipped; if nothing is
-        new, the current head is returned and nothing is signed.
+        new, the current head is returned and nothing is signed. ``progress`` hears how many
+        entries have been read so far, a chunk at a time.
         """
         with self.store.transaction() as conn:
             if self.store.dialect == "postgresql":
@@ -144,11 +148,14 @@ class Ledger:
             found = read_nodes(conn, edge)
             tree = merkle.CompactRange(size, [found[node] for node in edge])
             recorded, known = now(), self._known_keys(conn)
-            pending = iter(entries)
+            pending, read = iter(entries), 0
             while chunk := list(islice(pending, CHUNK)):
                 fresh = [e for e in chunk if (e.kind, e.item) not in known(e.batch)]
                 if fresh:
                     self._insert(conn, tree, fresh, recorded)
+                read += len(chunk)
+                if progress is not None:
+                    progress(read)
             if tree.size == size:
                 return latest or self._sign(0, merkle.EMPTY_ROOT, recorded)
             head = self._sign(tree.size, tree.root(), recorded)
@@ -324,9 +331,7 @@ class Ledger:
         with self.store.engine.connect() as conn:
             rows = conn.execute(query).all()
         docs = ((int(idx), decode(body)) for idx, body in rows)
-        return [
-            Disclosure.from_doc(idx, doc) for idx, doc in docs if doc.get("outcome") == "release"
-        ]
+        return [Disclosure.from_doc(idx, doc) for idx, doc in docs if doc.get("outcome") == RELEASE]
 
     def export(self, directory: Path) -> TreeHead:
         """Write entries, tree heads and the public key for ``verify.verify_export``."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 
-from taxgate.errors import ProofError
+from taxgate.errors import LedgerError, ProofError
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -74,7 +74,7 @@ def fold(hashes: Sequence[bytes]) -> bytes:
 def inclusion_ranges(index: int, size: int) -> list[Range]:
     """The ranges whose hashes form ``PATH(index, D[0:size])``, leaf to root (RFC 9162 2.1.3.1)."""
     if not 0 <= index < size:
-        raise ValueError(f"entry {index} is not in a tree of size {size}")
+        raise ProofError(f"entry {index} is not in a tree of size {size}")
     ranges: list[Range] = []
     start, end = 0, size
     while end - start > 1:
@@ -92,7 +92,7 @@ def inclusion_ranges(index: int, size: int) -> list[Range]:
 def consistency_ranges(old_size: int, new_size: int) -> list[Range]:
     """The ranges whose hashes form ``PROOF(old_size, D[0:new_size])`` (RFC 9162 2.1.4.1)."""
     if not 0 <= old_size <= new_size:
-        raise ValueError(f"no consistency proof from size {old_size} to size {new_size}")
+        raise ProofError(f"no consistency proof from size {old_size} to size {new_size}")
     if old_size in (0, new_size):
         return []
     ranges: list[Range] = []
@@ -125,11 +125,6 @@ def resolve(
     return [fold([found[node] for node in parts]) for parts in covers]
 
 
-def subtree_root(size: int, nodes: Callable[[list[NodeId]], dict[NodeId, bytes]]) -> bytes:
-    """Root of the first ``size`` leaves from stored perfect nodes."""
-    return resolve([(0, size)], nodes)[0] if size else EMPTY_ROOT
-
-
 class CompactRange:
     """The right edge of a growing tree: the hashes of the perfect subtrees of ``D[0:size]``.
 
@@ -138,7 +133,7 @@ class CompactRange:
 
     def __init__(self, size: int = 0, edge: Sequence[bytes] = ()) -> None:
         if len(edge) != size.bit_count():
-            raise ValueError(f"a tree of size {size} has {size.bit_count()} edge nodes")
+            raise LedgerError(f"a tree of size {size} has {size.bit_count()} edge nodes")
         self.size = size
         self.edge = list(edge)
 

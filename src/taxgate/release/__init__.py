@@ -5,6 +5,8 @@
 - ``seal`` / ``open_sealed`` / ``read_header``: rows encrypted to the recipient's X25519 key,
   signed with the discloser's Ed25519 key, under a header naming purpose, basis, officers and
   expiry;
+- ``staging``: a batch's files staged until the ledger holds them, then published;
+- ``manual``: ``release seal`` / ``release open`` by hand, with the same rules;
 - ``keys``: the PEM key files both sides hold.
 """
 

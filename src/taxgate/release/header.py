@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from taxgate.errors import SealError
+
 CIPHER_SUITE = "X25519-HKDF-SHA256-AES-256-GCM/Ed25519"
 
 
@@ -75,22 +77,34 @@ def canonical_json(doc: dict[str, Any]) -> bytes:
 
 
 def parse_header(raw: bytes) -> SealHeader:
-    """The header in ``raw``; ``ValueError`` unless it is exactly a canonical SealHeader."""
+    """The header in ``raw``; ``MalformedHeaderError`` unless it is exactly a canonical
+    SealHeader (the caller names the file and says whether the signature held)."""
+    try:
+        return _parse_header(raw)
+    except (ValueError, UnicodeDecodeError, TypeError) as exc:
+        raise MalformedHeaderError(str(exc)) from exc
+
+
+class MalformedHeaderError(SealError):
+    """A sealed file's header that is not a canonical SealHeader."""
+
+
+def _parse_header(raw: bytes) -> SealHeader:
     doc = json.loads(raw.decode("ascii"))
     if not isinstance(doc, dict):
-        raise ValueError("the header is not a JSON object")
+        raise MalformedHeaderError("the header is not a JSON object")
     names = {f.name for f in fields(SealHeader)}
     if set(doc) != names:
-        raise ValueError(f"the header's fields are not {sorted(names)}")
+        raise MalformedHeaderError(f"the header's fields are not {sorted(names)}")
     for name in ("officers", "fields"):
         if not isinstance(doc[name], list) or not all(isinstance(v, str) for v in doc[name]):
-            raise ValueError(f"header field {name!r} is not a list of names")
+            raise MalformedHeaderError(f"header field {name!r} is not a list of names")
     if not isinstance(doc["row_count"], int) or isinstance(doc["row_count"], bool):
-        raise ValueError("header field 'row_count' is not a whole number")
+        raise MalformedHeaderError("header field 'row_count' is not a whole number")
     text_fields = names - {"officers", "fields", "row_count"}
     for name in text_fields:
         if not isinstance(doc[name], str):
-            raise ValueError(f"header field {name!r} is not text")
+            raise MalformedHeaderError(f"header field {name!r} is not text")
     header = SealHeader(
         **{
             **doc,
@@ -100,5 +114,5 @@ def parse_header(raw: bytes) -> SealHeader:
         }
     )
     if header.canonical() != raw:
-        raise ValueError("the header is not in canonical form")
+        raise MalformedHeaderError("the header is not in canonical form")
     return header

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from taxgate.errors import InputError, SealError
 from taxgate.files import write_atomically
-from taxgate.release.header import SealHeader, parse_header
+from taxgate.release.header import MalformedHeaderError, SealHeader, parse_header
 from taxgate.release.keys import key_id
 from taxgate.release.payload import sealable_rows
 
@@ -188,7 +188,7 @@ def _why_unsigned(path: Path, parts: _Parts, discloser_public_key: Ed25519Public
     """Name the part that fails, once the signature has already failed."""
     try:
         header = parse_header(parts.header)
-    except (ValueError, UnicodeDecodeError):
+    except MalformedHeaderError:
         return TamperedSealError(f"{path}: tampered: the header was altered (it no longer parses)")
     given = key_id(discloser_public_key)
     if header.discloser_key_id != given:
@@ -217,7 +217,7 @@ def _read_verified(path: Path, discloser_public_key: Ed25519PublicKey) -> tuple[
         raise _why_unsigned(path, parts, discloser_public_key) from None
     try:
         header = parse_header(parts.header)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except MalformedHeaderError as exc:
         # Signed but malformed: the discloser's software is at fault, not the channel.
         raise TamperedSealError(f"{path}: the signed header is malformed: {exc}") from None
     if hashlib.sha256(parts.payload).hexdigest() != header.payload_sha256:

@@ -26,15 +26,24 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from taxgate.duck import connect
-from taxgate.errors import InputError
-from taxgate.model import DISCLOSER, RELEASE, IntakeBatch, ReleaseTerms
+from taxgate.errors import ConflictError, InputError
+from taxgate.model import DISCLOSER, RELEASE, BatchRecord, IntakeBatch, ReleaseTerms
 from taxgate.release.header import SealHeader
 from taxgate.release.response import PROVIDED, build_response, last_known_addresses, write_csv
 from taxgate.release.seal import seal
 from taxgate.world.io import open_world
 
 SEAL_VALID_DAYS = 30  # a sealed copy opens for this long after the day it was sealed
-PUBLISHED = ("decisions.csv", "response.csv", "release.sealed", "summary.json")
+SEALED = "release.sealed"
+PUBLISHED = ("decisions.csv", "response.csv", SEALED, "summary.json")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def batch_id(request: str, as_of: date) -> str:
@@ -100,6 +109,7 @@ class StagedBatch:
     out: Path
     batch_id: str
     staging: Path
+    kept: Path  # a crashed run's sealed copy, set aside until the ledger says whose it is
     response: pa.Table
     decisions_csv: bytes
     response_csv: bytes
@@ -110,9 +120,15 @@ class StagedBatch:
     ) -> StagedBatch:
         check_output_folder(out)
         staging = out / f".staging-{_safe(batch_id)}"
+        kept = out / f".sealed-{_safe(batch_id)}"
         try:
             if staging.exists():
-                shutil.rmtree(staging)  # left by a crash: it was never published
+                # Left by a crash: never published. Its sealed copy may be the one the ledger
+                # recorded, which a re-run must publish rather than seal anew.
+                if (staging / SEALED).is_file():
+                    kept.mkdir(parents=True, exist_ok=True)
+                    (staging / SEALED).replace(kept / SEALED)
+                shutil.rmtree(staging)
             staging.mkdir(parents=True)
         except OSError as exc:
             raise InputError(out, f"cannot write there: {exc.strerror}") from exc
@@ -121,6 +137,7 @@ class StagedBatch:
             out=out,
             batch_id=batch_id,
             staging=staging,
+            kept=kept,
             response=response,
             decisions_csv=decisions_csv(decisions),
             response_csv=(staging / "response.csv").read_bytes(),
@@ -146,8 +163,24 @@ class StagedBatch:
         terms: ReleaseTerms,
         recipient_key: X25519PublicKey,
         signing_key: Ed25519PrivateKey,
-    ) -> None:
-        """The recipient's sealed copy: the provided rows only, bound to purpose and officers."""
+        *,
+        earlier: BatchRecord | None = None,
+    ) -> str:
+        """The recipient's sealed copy, staged: the provided rows only, bound to purpose and
+        officers; returns its SHA-256 for the ledger's record of the batch.
+
+        Sealing draws a fresh key, so a re-run of a batch the ledger already holds
+        (``earlier``) cannot reproduce the bytes it recorded: it finds that copy again (still
+        staged, or already published), or refuses rather than publish a copy the ledger
+        never saw."""
+        if earlier is not None:
+            if not earlier.sealed_sha256:
+                raise ConflictError(
+                    f"batch {self.batch_id} was recorded without a sealed copy; a copy made "
+                    "now would be a disclosure the ledger never recorded: decide it under a "
+                    "new --as-of date"
+                )
+            return self._recorded_seal(earlier.sealed_sha256)
         manifest = batch.manifest
         provided = self.response.filter(pc.equal(self.response["status"], PROVIDED))
         officers = batch.items.filter(pc.is_in(batch.items["item_id"], provided["item_id"]))
@@ -165,7 +198,19 @@ class StagedBatch:
             fields=terms.fields,
             expires=created + timedelta(days=SEAL_VALID_DAYS),
         )
-        seal(provided, header, recipient_key, signing_key, self.staging / "release.sealed")
+        seal(provided, header, recipient_key, signing_key, self.staging / SEALED)
+        return _sha256(self.staging / SEALED)
+
+    def _recorded_seal(self, digest: str) -> str:
+        for place in (self.kept / SEALED, self.out / SEALED):
+            if place.is_file() and _sha256(place) == digest:
+                if place != self.staging / SEALED:
+                    shutil.copy2(place, self.staging / SEALED)
+                return digest
+        raise ConflictError(
+            f"batch {self.batch_id} was recorded with a sealed copy (sha256 {digest[:16]}…) "
+            f"that is no longer in {self.out}: restore it, or decide under a new --as-of date"
+        )
 
     def publish(self, summary: dict[str, Any]) -> None:
         """Move the staged files into the output folder, summary last, and drop the stage."""
@@ -177,3 +222,4 @@ class StagedBatch:
             if staged.exists():
                 staged.replace(self.out / name)
         shutil.rmtree(self.staging, ignore_errors=True)
+        shutil.rmtree(self.kept, ignore_errors=True)

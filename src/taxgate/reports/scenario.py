@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from taxgate.model import RELEASE, REVIEW
+
 UNKNOWN_ADDRESS = "moved-unknown-address"
 
 
@@ -83,9 +85,9 @@ def score(
     for item_id, outcome, tin, found in zip(
         columns["item_id"], columns["outcome"], columns["tin"], reasons, strict=True
     ):
-        if outcome == "review":
+        if outcome == REVIEW:
             review += 1
-        if outcome != "release":
+        if outcome != RELEASE:
             withheld.update(found or [])
             continue
         released += 1

@@ -19,7 +19,7 @@ from taxgate.model import REVIEW, BatchRecord
 
 # Canonical JSON has no spaces, so a review decision's body holds exactly this text; the SQL
 # filter only narrows the read, the decoded outcome is checked again.
-_REVIEW_TEXT = '"outcome":"review"'
+_REVIEW_TEXT = f'"outcome":"{REVIEW}"'
 
 
 @dataclass(frozen=True)

@@ -18,18 +18,16 @@ from pathlib import Path
 import pyarrow as pa
 
 from taxgate import reasons
-from taxgate.duck import connect
 from taxgate.errors import ConflictError, InputError, OptionError
 from taxgate.law import LawEngine, RequestFacts, item_table
 from taxgate.ledger import Entry, Ledger
 from taxgate.ledger.batches import disclosed
 from taxgate.model import RELEASE, WITHHOLD, ReleaseTerms
-from taxgate.release import RESPONSE_COLUMNS, build_response, last_known_addresses, row_digest
+from taxgate.release import RESPONSE_COLUMNS, response_rows, row_digest
 from taxgate.release.response import write_csv
 from taxgate.review.case import ReviewCase, open_case
 from taxgate.review.findings import identity_findings
 from taxgate.settings import Settings, load_settings
-from taxgate.world.io import open_world
 
 OFFICER_WITHHELD = "review.officer-withheld"  # the rule id of a withhold an officer decided
 
@@ -111,21 +109,8 @@ def _law(
 
 def _response_row(case: ReviewCase, tin: str, terms: ReleaseTerms) -> pa.Table:
     """The amendment's one row: the released taxpayer's last known address, permitted fields."""
-    decisions = pa.table(
-        {
-            "item_id": [case.item_id],
-            "outcome": [RELEASE],
-            "tin": [tin],
-            "fields": pa.array([list(terms.fields)], pa.list_(pa.string())),
-        }
-    )
-    con = connect()
-    try:
-        open_world(con, case.world)
-        addresses = last_known_addresses(con, pa.array([tin], pa.string()))
-    finally:
-        con.close()
-    return build_response(decisions, addresses).select(list(RESPONSE_COLUMNS))
+    decision = pa.table({"item_id": [case.item_id], "outcome": [RELEASE], "tin": [tin]})
+    return response_rows(case.world, decision, terms).select(list(RESPONSE_COLUMNS))
 
 
 def decide_case(

@@ -38,16 +38,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from taxgate.errors import InputError, OptionError
+from taxgate.world.draws import Bools, Ints, itin_probability
 from taxgate.world.histories import Histories, draw_histories
-from taxgate.world.households import (
-    ROLE_NAMES,
-    Bools,
-    HouseholdMix,
-    Ints,
-    People,
-    draw_people,
-    itin_probability,
-)
+from taxgate.world.households import ROLE_NAMES, HouseholdMix, People, draw_people
 from taxgate.world.io import WORLD_TABLES
 
 GENERATOR_VERSION: Final = "1"

@@ -17,6 +17,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from taxgate.world.draws import Ints, Strs, WeightedTable, pick, weighted_table
 from taxgate.world.households import (
     CHILD,
     JUNIOR,
@@ -25,12 +26,7 @@ from taxgate.world.households import (
     TENANTS,
     TWIN,
     HouseholdMix,
-    Ints,
     People,
-    Strs,
-    WeightedTable,
-    pick,
-    weighted_table,
 )
 from taxgate.world.names import populations
 from taxgate.world.places import (

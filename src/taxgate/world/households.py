@@ -22,17 +22,8 @@ import numpy as np
 import numpy.typing as npt
 from unidecode import unidecode
 
-from taxgate.world.names import (
-    TWIN_NAME_PAIRS,
-    Population,
-    nicknames_for,
-    populations,
-    spelling_variants,
-)
-
-Ints = npt.NDArray[np.int64]
-Bools = npt.NDArray[np.bool_]
-Strs = npt.NDArray[np.object_]
+from taxgate.world.draws import Bools, Ints, Strs, pick, population_weights, vocabularies
+from taxgate.world.names import TWIN_NAME_PAIRS, nicknames_for, populations, spelling_variants
 
 # Group kinds and the role of each position in a group of that kind.
 SINGLE, COUPLE, FAMILY, JUNIOR_SENIOR, TWINS, TENANTS = range(6)
@@ -86,72 +77,6 @@ class HouseholdMix:
         weights = np.array([*shares, self.tenants], dtype=np.float64)
         normalised: npt.NDArray[np.float64] = weights / weights.sum()
         return normalised
-
-
-@dataclass(frozen=True)
-class WeightedTable:
-    values: Strs
-    cdf: npt.NDArray[np.float64]
-
-
-def weighted_table(values: tuple[str, ...], weights: tuple[float, ...]) -> WeightedTable:
-    cdf = np.cumsum(np.asarray(weights, dtype=np.float64))
-    return WeightedTable(np.array(values, dtype=object), cdf / cdf[-1])
-
-
-def pick(rng: np.random.Generator, table: WeightedTable, size: int) -> Strs:
-    """``size`` draws from ``table`` by its weights."""
-    index = np.searchsorted(table.cdf, rng.random(size), side="right")
-    return table.values[np.minimum(index, len(table.values) - 1)]
-
-
-@dataclass(frozen=True)
-class _Vocab:
-    population: Population
-    surnames: WeightedTable
-    male: WeightedTable
-    female: WeightedTable
-    middle_male: WeightedTable
-    middle_female: WeightedTable
-
-
-@cache
-def _vocab() -> tuple[_Vocab, ...]:
-    result = []
-    for pop in populations():
-        middle_male = (pop.middle_male, pop.middle_male_weights) if pop.middle_male else None
-        middle_female = (
-            (pop.middle_female, pop.middle_female_weights) if pop.middle_female else None
-        )
-        result.append(
-            _Vocab(
-                pop,
-                weighted_table(pop.surnames, pop.surname_weights),
-                weighted_table(pop.male, pop.male_weights),
-                weighted_table(pop.female, pop.female_weights),
-                weighted_table(*(middle_male or (pop.male, pop.male_weights))),
-                weighted_table(*(middle_female or (pop.female, pop.female_weights))),
-            )
-        )
-    return tuple(result)
-
-
-def population_weights() -> npt.NDArray[np.float64]:
-    weights = np.array([pop.weight for pop in populations()], dtype=np.float64)
-    normalised: npt.NDArray[np.float64] = weights / weights.sum()
-    return normalised
-
-
-def itin_probability(itin_share: float) -> npt.NDArray[np.float64]:
-    """Per-population chance of filing with an ITIN; the weighted mean is ``itin_share``.
-
-    ``p = s + s(1-s)g`` with ``g`` the population's affinity centred on the weighted mean
-    and scaled into [-1, 1], so every p stays in [0, 1] whatever ``s`` is.
-    """
-    affinity = np.array([pop.itin_affinity for pop in populations()], dtype=np.float64)
-    centred = affinity - float(population_weights() @ affinity)
-    centred /= max(1.0, float(np.abs(centred).max()))
-    return itin_share + itin_share * (1 - itin_share) * centred
 
 
 @dataclass
@@ -274,8 +199,8 @@ def _draw_given(rng: np.random.Generator, population: Ints, male: Bools) -> tupl
     size = len(population)
     given = np.empty(size, dtype=object)
     middle = np.full(size, None, dtype=object)
-    english = _vocab()[0]
-    for index, vocab in enumerate(_vocab()):
+    english = vocabularies()[0]
+    for index, vocab in enumerate(vocabularies()):
         pop = vocab.population
         for sex_male in (True, False):
             members = np.flatnonzero((population == index) & (male == sex_male))
@@ -316,7 +241,7 @@ def _draw_surnames(
     size = len(population)
     paternal = np.empty(size, dtype=object)
     maternal = np.empty(size, dtype=object)
-    for index, vocab in enumerate(_vocab()):
+    for index, vocab in enumerate(vocabularies()):
         members = np.flatnonzero(population == index)
         paternal[members] = pick(rng, vocab.surnames, len(members))
         maternal[members] = pick(rng, vocab.surnames, len(members))

@@ -17,6 +17,8 @@ from typing import Any, Final
 
 from unidecode import unidecode
 
+from taxgate.errors import ConfigError
+
 # Formal given name -> the nicknames and diminutives people are known by.
 _FORMAL_NICKNAMES: Final[dict[str, tuple[str, ...]]] = {
     # US-English
@@ -316,7 +318,7 @@ def _weights(
     if f"{key}_weights" in raw:
         weights = tuple(float(w) for w in raw[f"{key}_weights"])
         if len(weights) != len(names):
-            raise ValueError(f"names.toml: {key}_weights has {len(weights)} of {len(names)}")
+            raise ConfigError(f"names.toml: {key}_weights has {len(weights)} of {len(names)}")
         return weights
     exponent, offset = raw.get(zipf_key, [1.0, 3.0])
     return _zipf(len(names), float(exponent), float(offset))

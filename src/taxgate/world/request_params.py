@@ -186,7 +186,7 @@ def _coerce(name: str, default: Any, text: str) -> Any:
             return True
         if text.lower() in ("false", "no", "0"):
             return False
-        raise ValueError("expected true or false")
+        raise OptionError("expected true or false")
     if isinstance(default, int):
         return int(text)
     if isinstance(default, float):
@@ -216,7 +216,7 @@ def with_overrides(params: RequestParams, pairs: list[str], *, source: str) -> R
             )
         try:
             changes[key] = _coerce(key, getattr(params, key), text.strip())
-        except ValueError as exc:
+        except (ValueError, OptionError) as exc:
             raise InputError(source, f"bad value for {key}: {exc}", field=key) from None
     updated = dataclasses.replace(params, **changes)
     updated.check()
