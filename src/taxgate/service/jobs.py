@@ -27,6 +27,7 @@ from typing import Any, Final, cast
 from sqlalchemy import Table, insert, select, update
 
 from taxgate.errors import NotFoundError, TaxgateError, one_line
+from taxgate.progress import Progress, describe
 from taxgate.service.accounts import stamp
 from taxgate.store import STORE_ENV, Store
 from taxgate.store.models import ServiceJob
@@ -44,7 +45,6 @@ RESTARTED: Final = (
 )
 PROGRESS_EVERY = 0.5  # seconds between stored progress updates within one stage
 
-Progress = Callable[[str, str], None]
 Work = Callable[[Progress], dict[str, Any]]
 
 
@@ -119,12 +119,16 @@ class JobRecorder:
             query = update(JOBS).where(JOBS.c.id == self.job_id)
             conn.execute(query.values(updated=stamp(), **values))
 
-    def progress(self, stage: str, message: str) -> None:
+    def progress(
+        self, stage: str, message: str, /, *, done: int | None = None, total: int | None = None
+    ) -> None:
+        """``taxgate.progress.Progress``: the stage and what it is doing, into the store at
+        most every ``PROGRESS_EVERY`` seconds within a stage."""
         moment = time.monotonic()
         if moment - self._last.get(stage, -PROGRESS_EVERY) < PROGRESS_EVERY:
             return
         self._last[stage] = moment
-        self.set(stage=stage, message=message[:2000])
+        self.set(stage=stage, message=describe(message, done, total)[:2000])
 
     def run(self, work: Work) -> None:
         self.set(state=RUNNING, stage=STAGES[0], message="starting")

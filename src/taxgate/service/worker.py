@@ -16,7 +16,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from taxgate.service.jobs import JobRecorder, Jobs, Progress
+from taxgate.progress import Progress
+from taxgate.service.jobs import JobRecorder, Jobs
 from taxgate.service.routes.decide import run_decide
 from taxgate.store import default_store_url, open_store
 

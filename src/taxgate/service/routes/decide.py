@@ -22,10 +22,11 @@ from taxgate.ledger import Ledger
 from taxgate.ledger.batches import batch_records, find_batch
 from taxgate.model import OUTCOMES, RELEASE, REVIEW, BatchRecord, DecideOptions
 from taxgate.pipeline import decide
+from taxgate.progress import Progress
 from taxgate.reports.html import _bars, _reason_table
 from taxgate.reports.scenario import Score
 from taxgate.review import pending
-from taxgate.service.jobs import Job, Progress
+from taxgate.service.jobs import Job
 from taxgate.service.routes import api_router, page_router, validated
 from taxgate.service.web import Caller, Signed, render
 from taxgate.settings import load_settings
