@@ -134,7 +134,7 @@ async def load(
     limits = httpx.Limits(max_connections=CLIENTS + 2, keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
         size = (await http.get("/api/ledger/head", headers=_auth(tokens, "audrey"))).json()["size"]
-        day, decided = date(2025, 9, 1), []
+        day, decided, failures = date(2025, 9, 1), [], []
 
         async def decides(until: float) -> None:
             """One decide after another, each as of a new day, for as long as the load runs."""
@@ -147,6 +147,8 @@ async def load(
                     state = (await http.get(f"/api/jobs/{job['id']}", headers=olga)).json()
                     if state["state"] in ("done", "failed"):
                         decided.append(state["state"])
+                        if state["error"]:
+                            failures.append(state["error"])
                         break
                     await asyncio.sleep(0.5)
 
@@ -177,6 +179,7 @@ async def load(
         "p99_ms_by_route": {k: round(_percentile(v, 0.99), 1) for k, v in latencies.items()},
         "decides_done": decided.count("done"),
         "decides_failed": decided.count("failed"),
+        "decide_failure": failures[0] if failures else "",
         "target_p99_ms": TARGET_P99_MS,
     }
 
