@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from taxgate.errors import TaxgateError, one_line
 from taxgate.service.authz import Authorizer
-from taxgate.service.cache import CachingLedger
+from taxgate.service.cache import AsOfSize, CachingLedger
 from taxgate.service.config import ServiceConfig, open_ledger
 from taxgate.service.jobs import Jobs
 from taxgate.service.routes import decide, ledger, orders, review, session, validation_line
@@ -43,7 +43,9 @@ def create_app(config: ServiceConfig, *, run_jobs: bool = True) -> FastAPI:
         failed = jobs.fail_unfinished()
         if failed:
             LOG.warning("%d job(s) left unfinished by an earlier server marked failed", failed)
-    service = Service(config=config, ledger=ledger_, authz=Authorizer(), jobs=jobs)
+    service = Service(
+        config=config, ledger=ledger_, authz=Authorizer(), jobs=jobs, answers=AsOfSize(ledger_)
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

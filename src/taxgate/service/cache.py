@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
 
@@ -22,6 +23,7 @@ from taxgate.ledger.entries import decode
 from taxgate.ledger.log import ENTRIES
 
 Rows = list[tuple[int, dict[str, Any]]]
+T = TypeVar("T")
 DECIDED_BATCHES = 256  # batches whose filtered decision reads (the review queue) are kept
 
 
@@ -79,3 +81,29 @@ class CachingLedger(Ledger):
                 while len(self._decisions) > DECIDED_BATCHES:
                     self._decisions.popitem(last=False)
         return found
+
+
+class AsOfSize:
+    """Answers computed from the ledger, kept while the ledger keeps its size.
+
+    Every change a page shows (a batch, a verdict, an inspection) is an append, so an answer
+    read at one signed size holds until the size moves; a reader then computes it afresh."""
+
+    def __init__(self, ledger: Ledger, entries: int = 1024) -> None:
+        self.ledger, self.entries = ledger, entries
+        self._lock = threading.Lock()
+        self._answers: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        size = self.ledger.size()
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None and found[0] == size:
+                self._answers.move_to_end(key)
+                return cast(T, found[1])
+        answer = compute()
+        with self._lock:
+            self._answers[key] = (size, answer)
+            while len(self._answers) > self.entries:
+                self._answers.popitem(last=False)
+        return answer

@@ -23,6 +23,7 @@ from taxgate.ledger import Ledger
 from taxgate.service import accounts
 from taxgate.service.accounts import User
 from taxgate.service.authz import Authorizer, Resource
+from taxgate.service.cache import AsOfSize
 from taxgate.service.config import ServiceConfig
 from taxgate.service.jobs import Jobs
 from taxgate.store import Store
@@ -49,6 +50,7 @@ class Service:
     ledger: Ledger
     authz: Authorizer
     jobs: Jobs
+    answers: AsOfSize
     _tokens: dict[str, tuple[User, float]] = field(default_factory=dict)
 
     @property

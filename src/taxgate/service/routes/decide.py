@@ -223,7 +223,7 @@ def batches_api(who: Signed) -> list[BatchInfo]:
 def batch_api(batch: str, who: Signed) -> BatchDetail:
     """One batch: its record, items by outcome and reason, verdicts, and what still waits."""
     who.require("batches.read")
-    return batch_detail(who.ledger, batch)
+    return who.service.answers.get(("batch", batch), lambda: batch_detail(who.ledger, batch))
 
 
 class Decision(BaseModel):
@@ -345,7 +345,7 @@ def batch_page(
     request: Request, batch: str, who: Signed, offset: Annotated[int, Query(ge=0)] = 0
 ) -> Response:
     who.require("batches.read")
-    detail = batch_detail(who.ledger, batch)
+    detail = who.service.answers.get(("batch", batch), lambda: batch_detail(who.ledger, batch))
     charts, reasons = _charts(who.ledger, detail)
     context = {
         "batch": detail,

@@ -182,6 +182,10 @@ def explain_api(body: ExplainBody, who: Signed) -> list[Weight]:
 def queue_api(who: Signed, batch: str | None = None) -> list[WaitingItem]:
     """Items waiting for an officer's verdict (``taxgate review list``)."""
     who.require("review.list")
+    return who.service.answers.get(("review", batch), lambda: waiting(who, batch))
+
+
+def waiting(who: Caller, batch: str | None) -> list[WaitingItem]:
     return [
         WaitingItem(
             batch=i.batch, item=i.item, match_probability=i.match_probability, as_of=i.as_of
