@@ -13,12 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from service_kit import Served, World, job_count
+from service_kit import Served, World, job_count, serve
+from sqlalchemy import insert
 
 from taxgate.ledger import Ledger
 from taxgate.ledger.batches import find_batch
+from taxgate.progress import Progress
 from taxgate.service import accounts
-from taxgate.service.jobs import RESTARTED
+from taxgate.service.accounts import stamp
+from taxgate.service.jobs import JOBS, PROGRESS_EVERY, RESTARTED, JobRecorder, Jobs
 from taxgate.store import open_store
 
 
@@ -172,3 +175,45 @@ def test_a_server_killed_mid_decide_leaves_the_job_failed_and_nothing_half_recor
     finally:
         server.terminate()
         server.wait(timeout=60)
+
+
+def test_a_decide_job_completes_on_a_sqlite_store(world: World, tmp_path: Path) -> None:
+    # On SQLite the ledger's append holds the one write lock while it reports progress: the
+    # job's progress must be stored without waiting for that lock, or the decide deadlocks.
+    served = serve(world, f"sqlite:///{tmp_path / 'store.db'}", tmp_path)
+    try:
+        body = {"manifest": "mixed/request.toml", "world": "world", "as_of": "2025-09-03"}
+        started = served.client.post("/api/decide", json=body, headers=served.auth("pete"))
+        done = wait_for(served.client, started.json()["id"], served.auth("pete"), timeout=120)
+        assert done["state"] == "done", done["error"]
+        assert len(served.ledger.entries_of("decision", done["result"]["batch"])) == 120
+    finally:
+        served.client.close()
+        served.ledger.close()
+
+
+def test_progress_reported_while_the_work_holds_the_write_lock_does_not_stall_it(
+    tmp_path: Path,
+) -> None:
+    # The ledger's append reports progress inside its transaction; on SQLite that transaction
+    # holds the store's only write lock, which a progress write would wait for in vain.
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        moment = stamp()
+        row = {"id": "job1", "kind": "decide", "owner": "pete", "state": "queued", "stage": ""}
+        row |= {"message": "", "params": "{}", "result": "", "error": ""}
+        with store.transaction() as conn:
+            conn.execute(insert(JOBS).values(created=moment, updated=moment, **row))
+
+        def work(progress: Progress) -> dict[str, Any]:
+            with store.transaction():
+                for done in range(3):
+                    progress("ledger", "recording decisions", done=done, total=3)
+                    time.sleep(PROGRESS_EVERY)
+            return {"recorded": 3}
+
+        JobRecorder(store, "job1").run(work)
+        job = Jobs(store).get("job1")
+        assert (job.state, job.error, job.result) == ("done", "", {"recorded": 3})
+    finally:
+        store.close()

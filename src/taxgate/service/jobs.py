@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Final, cast
 
 from sqlalchemy import Table, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from taxgate.errors import NotFoundError, TaxgateError, one_line
 from taxgate.progress import Progress, describe
@@ -108,11 +109,19 @@ def _job(row: Any) -> Job:
 
 
 class JobRecorder:
-    """Records one job's state and progress in the store (used by the job's own process)."""
+    """Records one job's state and progress in the store (used by the job's own process).
+
+    Progress is written by a thread of its own, from the latest report, every
+    ``PROGRESS_EVERY`` seconds: the work never waits on it. It must not: a stage reports
+    progress while it holds the store's write lock (the ledger's append is one transaction),
+    and on SQLite a progress write would wait for that very lock.
+    """
 
     def __init__(self, store: Store, job_id: str) -> None:
         self.store, self.job_id = store, job_id
-        self._last: dict[str, float] = {}
+        self._latest: tuple[str, str] | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
 
     def set(self, **values: str) -> None:
         with self.store.transaction() as conn:
@@ -122,25 +131,42 @@ class JobRecorder:
     def progress(
         self, stage: str, message: str, /, *, done: int | None = None, total: int | None = None
     ) -> None:
-        """``taxgate.progress.Progress``: the stage and what it is doing, into the store at
-        most every ``PROGRESS_EVERY`` seconds within a stage."""
-        moment = time.monotonic()
-        if moment - self._last.get(stage, -PROGRESS_EVERY) < PROGRESS_EVERY:
-            return
-        self._last[stage] = moment
-        self.set(stage=stage, message=describe(message, done, total)[:2000])
+        """``taxgate.progress.Progress``: note where the work is; the writer stores it."""
+        with self._lock:
+            self._latest = (stage, describe(message, done, total)[:2000])
+
+    def _write_progress(self) -> None:
+        written = None
+        while not self._stop.wait(PROGRESS_EVERY):
+            with self._lock:
+                latest = self._latest
+            if latest is None or latest == written:
+                continue
+            try:
+                self.set(stage=latest[0], message=latest[1])
+                written = latest
+            except DBAPIError:
+                continue  # the store is busy (the work holds its write lock): next time
 
     def run(self, work: Work) -> None:
         self.set(state=RUNNING, stage=STAGES[0], message="starting")
+        writer = threading.Thread(target=self._write_progress, name="job-progress", daemon=True)
+        writer.start()
         try:
             result = work(self.progress)
         except TaxgateError as exc:
-            self.set(state=FAILED, error=one_line(exc))
+            final = {"state": FAILED, "error": one_line(exc)}
         except Exception:
             LOG.exception("job %s failed", self.job_id)
-            self.set(state=FAILED, error=f"internal error (job {self.job_id}; see server log)")
+            final = {
+                "state": FAILED,
+                "error": f"internal error (job {self.job_id}; see the server log)",
+            }
         else:
-            self.set(state=DONE, stage="done", result=json.dumps(result, sort_keys=True))
+            final = {"state": DONE, "stage": "done", "result": json.dumps(result, sort_keys=True)}
+        self._stop.set()
+        writer.join()
+        self.set(**final)
 
 
 class Jobs:
