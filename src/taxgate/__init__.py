@@ -19,8 +19,9 @@ The package is the pipeline (``pipeline.decide`` reads it top-down, one call per
 Around them: ``model`` (the typed values stages pass), ``errors`` (the one error tree),
 ``settings`` (dated thresholds), ``reasons`` (the stable reason codes), ``store``
 (SQLAlchemy and Alembic), ``world`` (the synthetic master file and requests), ``baseline``
-(the 2025 process, for comparison) and ``cli`` (the thin ``taxgate`` command). No stage
-imports ``pipeline``, ``cli`` or ``service``; ``tests/core/test_architecture.py`` checks it.
+(the 2025 process, for comparison), ``demo`` (the reference scenario's acts) and ``cli``
+(the thin ``taxgate`` command). No stage imports ``pipeline``, ``cli``, ``service`` or
+``demo``; ``tests/core/test_architecture.py`` checks it.
 """
 
 __version__ = "0.1.0"

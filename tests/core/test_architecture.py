@@ -3,7 +3,7 @@
 - no import circle between taxgate's modules (a circle is two concerns that cannot be read,
   tested or replaced apart: the ledger once imported the pipeline that imports the ledger);
 - no stage imports ``pipeline`` or ``cli``: those call stages, never the other way round (the
-  service, a caller like the CLI, may);
+  service and the demo's acts, callers like the CLI, may);
 - every exception taxgate defines derives from ``TaxgateError``, and no module raises a
   bare built-in exception, so every caller (the CLI, the HTTP service) can map each error to
   one exit status and one HTTP status.
@@ -22,7 +22,13 @@ import taxgate
 from taxgate.errors import TaxgateError
 
 SOURCE = Path(taxgate.__file__).parent
-CALLERS = ("taxgate.cli", "taxgate.pipeline", "taxgate.service", "taxgate.__main__")
+CALLERS = (
+    "taxgate.cli",
+    "taxgate.pipeline",
+    "taxgate.service",
+    "taxgate.demo",
+    "taxgate.__main__",
+)
 BUILTIN_ERRORS = {
     name
     for name, value in vars(builtins).items()

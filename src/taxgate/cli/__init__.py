@@ -19,6 +19,7 @@ from taxgate.cli import (
     ledger,
     orders,
     release,
+    remedies,
     review,
     serve,
     world,
@@ -43,6 +44,7 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(release.app, name="release")
 app.add_typer(review.app, name="review")
+app.add_typer(remedies.app, name="remedies")
 app.add_typer(serve.app, name="serve")
 app.command("decide")(decide.decide_command)
 app.command("demo")(demo.demo)

@@ -24,6 +24,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from taxgate.baseline import run_baseline
+from taxgate.demo.remedies import remedies_act
 from taxgate.intake.manifest import load_manifest
 from taxgate.law import LawEngine, RequestFacts, load_orders, timeline
 from taxgate.model import DecideOptions
@@ -204,6 +205,7 @@ def demo(
         title = f"{kind}: {size:,} items against {taxpayers:,} taxpayers"
         _print(title, scores, console)
         sections.append((title, scores))
+    remedies = remedies_act(out, world, console, seed)
     orders = load_orders()
     write_report(
         out / "report.html",
@@ -216,6 +218,7 @@ def demo(
         sections=sections,
         timeline=timeline(orders),
         citations={order.id: order.citation for order in orders},
+        extra_sections=remedies,
     )
     console.print(
         f"report: {out / 'report.html'}; ledger: sqlite:///{out / 'store.db'}; "

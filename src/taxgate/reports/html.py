@@ -111,8 +111,10 @@ def write_report(
     sections: Sequence[tuple[str, Sequence[Score]]],
     timeline: Sequence[TimelineEntry],
     citations: dict[str, str],
+    extra_sections: Sequence[tuple[str, str]] = (),
 ) -> None:
-    """Write the report; ``sections`` pairs a heading with the scores shown under it."""
+    """Write the report; ``sections`` pairs a heading with the scores shown under it;
+    ``extra_sections`` pairs a heading with an HTML fragment another stage rendered."""
     body = [f"<h1>{escape(title)}</h1>", f'<p class="note">{escape(intro)}</p>']
     for heading, scores in sections:
         taxgate = [score for score in scores if score.system == "taxgate"]
@@ -125,6 +127,7 @@ def write_report(
             _reason_table(taxgate),
         ]
     body += ["<h2>Court orders over time</h2>", _timeline_table(timeline, citations)]
+    body += [f"<h2>{escape(heading)}</h2>{fragment}" for heading, fragment in extra_sections]
     document = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
