@@ -13,7 +13,7 @@ from service_kit import PEOPLE, Served, job_count
 from taxgate.duck import connect
 from taxgate.world.io import open_world
 
-OFFICER, COUNSEL, AUDITOR = "officer", "counsel", "auditor"
+OFFICER, COUNSEL, AUDITOR, CUSTODIAN = "officer", "counsel", "auditor", "custodian"
 EVERYONE = frozenset(role for role, _ in PEOPLE.values())
 
 # (method, path, JSON body, the roles that may call it), from contracts.md §9: officer
@@ -59,6 +59,14 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, frozenset[str]]] = [
     ("GET", "/api/ledger/key", None, EVERYONE),
     ("POST", "/api/ledger/check-proof", {"proof": {"type": "inclusion"}}, EVERYONE),
     ("POST", "/api/ledger/accounting", {"tin": "000000001"}, frozenset({AUDITOR})),
+    ("POST", "/api/remedies/scan", {"as_of": "2026-02-06", "orders": "nope"}, frozenset({COUNSEL})),
+    ("GET", "/api/remedies/status", None, frozenset({COUNSEL, AUDITOR, CUSTODIAN})),
+    (
+        "POST",
+        "/api/remedies/audit",
+        {"disclosures": "no/such.csv", "world": "world"},
+        frozenset({COUNSEL, AUDITOR}),
+    ),
 ]
 # One user per role; olga (the officer who started the batch) has her own test below.
 CALLERS = {role: name for name, (role, _) in PEOPLE.items() if name != "olga"}

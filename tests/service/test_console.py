@@ -21,6 +21,7 @@ PAGES = {
     "/review": {"officer", "auditor"},
     "/orders": {"officer", "counsel", "auditor"},
     "/ledger": {"auditor"},
+    "/notices": {"counsel", "auditor", "custodian"},
 }
 
 

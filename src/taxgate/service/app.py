@@ -26,7 +26,15 @@ from taxgate.service.authz import Authorizer
 from taxgate.service.cache import AsOfSize, CachingLedger
 from taxgate.service.config import ServiceConfig, open_ledger
 from taxgate.service.jobs import Jobs
-from taxgate.service.routes import decide, ledger, orders, review, session, validation_line
+from taxgate.service.routes import (
+    decide,
+    ledger,
+    orders,
+    remedies,
+    review,
+    session,
+    validation_line,
+)
 from taxgate.service.web import Service, SignInError, is_api, render
 
 LOG = logging.getLogger("taxgate.service")
@@ -66,7 +74,7 @@ def create_app(config: ServiceConfig, *, run_jobs: bool = True) -> FastAPI:
     )
     app.state.service = service
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (session, decide, review, orders, ledger):
+    for module in (session, decide, review, orders, ledger, remedies):
         app.include_router(module.router)
         app.include_router(module.pages)
     _handlers(app)

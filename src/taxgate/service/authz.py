@@ -43,7 +43,10 @@ ACTIONS: Final = {
     "identity.explain": "see why an item matched",
     "reports.read": "read reports",
     "reports.public": "read the public report",
+    "notices.list": "list notices",
     "notices.read": "read notices",
+    "remedies.scan": "scan releases for the orders that reach them",
+    "remedies.audit": "audit another system's disclosures",
     "notices.ack": "acknowledge notices",
 }
 

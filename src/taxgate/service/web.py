@@ -144,6 +144,7 @@ NAV: Final = (
     ("Review", "/review", "review.list"),
     ("Orders", "/orders", "orders.read"),
     ("Ledger", "/ledger", "ledger.read"),
+    ("Notices", "/notices", "notices.list"),
 )
 
 

@@ -19,10 +19,12 @@ from typing import Any
 from taxgate.progress import Progress
 from taxgate.service.jobs import JobRecorder, Jobs
 from taxgate.service.routes.decide import run_decide
+from taxgate.service.routes.remedies import run_audit
 from taxgate.store import default_store_url, open_store
 
 WORK: dict[str, Callable[[dict[str, Any], str, Progress], dict[str, Any]]] = {
     "decide": run_decide,
+    "audit": run_audit,
 }
 PR_SET_PDEATHSIG = 1
 NICENESS = 10
