@@ -73,16 +73,28 @@ class IdentitySettings:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    memory_limit: str
+    public_epsilon_per_period: float
+    public_delta: float
+    public_cap: int
+
+
+@dataclass(frozen=True)
 class Settings:
     intake: IntakeSettings
     duckdb: DuckDBSettings
     identity: IdentitySettings
+    reports: ReportSettings
 
     @property
     def sha256(self) -> str:
         """A digest of every value in force: recorded with each batch beside the policy hash,
         so a decision can be re-made with the numbers it used."""
-        text = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        # Reports read the ledger; they decide nothing, so their settings stay out of the
+        # digest a decision is replayed with.
+        values = {k: v for k, v in asdict(self).items() if k != "reports"}
+        text = json.dumps(values, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -199,6 +211,12 @@ def load_settings(path: Path | None = None, *, on: date | None = None) -> Settin
                 threads=int(raw["duckdb"]["threads"]),
             ),
             identity=_identity(raw["identity"]),
+            reports=ReportSettings(
+                memory_limit=str(raw["reports"]["memory_limit"]),
+                public_epsilon_per_period=float(raw["reports"]["public_epsilon_per_period"]),
+                public_delta=float(raw["reports"]["public_delta"]),
+                public_cap=int(raw["reports"]["public_cap"]),
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"{source}: missing or malformed setting {exc}") from exc
