@@ -51,7 +51,7 @@ def bar_chart(
     return "".join(parts)
 
 
-def _bars(scores: Sequence[Score], metric: str, title: str) -> str:
+def score_bars(scores: Sequence[Score], metric: str, title: str) -> str:
     """A grouped horizontal bar chart of ``metric`` per system and date, as inline SVG."""
     bars = [(f"{s.system}, {s.as_of}", int(getattr(s, metric))) for s in scores]
     return bar_chart(title, bars, [COLOURS.get(s.system, "#666") for s in scores] or ["#666"])
@@ -113,7 +113,7 @@ def _score_table(scores: Sequence[Score]) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
-def _reason_table(scores: Sequence[Score]) -> str:
+def reason_table(scores: Sequence[Score]) -> str:
     codes = sorted({code for score in scores for code in score.withheld_by_reason})
     if not codes:
         return "<p>No reasons recorded.</p>"
@@ -167,10 +167,10 @@ def write_report(
         body += [
             f"<h2>{escape(heading)}</h2>",
             _score_table(scores),
-            _bars(scores, "unlawful", "released unlawfully"),
-            _bars(scores, "wrong_person", "released about the wrong person"),
+            score_bars(scores, "unlawful", "released unlawfully"),
+            score_bars(scores, "wrong_person", "released about the wrong person"),
             "<h3>taxgate: items withheld or sent to review, by reason</h3>",
-            _reason_table(taxgate),
+            reason_table(taxgate),
         ]
     body += ["<h2>Court orders over time</h2>", _timeline_table(timeline, citations)]
     body += [f"<h2>{escape(heading)}</h2>{fragment}" for heading, fragment in extra_sections]

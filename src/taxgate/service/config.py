@@ -12,7 +12,7 @@ from taxgate.errors import ConfigError, ForbiddenError, InputError
 from taxgate.ledger import Ledger
 from taxgate.ledger.keys import KEY_DIR_ENV, SIGNING_KEY
 from taxgate.ledger.log import HEADS
-from taxgate.store import _sqlite_file, default_store_url
+from taxgate.store import default_store_url, sqlite_file
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def keys_for(store_url: str, key_dir: Path | None) -> Path:
         return key_dir
     if os.environ.get(KEY_DIR_ENV):
         return Path(os.environ[KEY_DIR_ENV])
-    database = _sqlite_file(store_url)
+    database = sqlite_file(store_url)
     if database is not None and (database.parent / "keys" / SIGNING_KEY).is_file():
         return database.parent / "keys"
     return Path(".taxgate") / "keys"

@@ -23,7 +23,7 @@ from taxgate.ledger.batches import batch_records, find_batch
 from taxgate.model import OUTCOMES, RELEASE, REVIEW, BatchRecord, DecideOptions
 from taxgate.pipeline import decide
 from taxgate.progress import Progress
-from taxgate.reports.html import _bars, _reason_table
+from taxgate.reports.html import reason_table, score_bars
 from taxgate.reports.scenario import Score
 from taxgate.review import pending
 from taxgate.service.jobs import Job
@@ -336,8 +336,10 @@ def _charts(ledger: Ledger, detail: BatchDetail) -> tuple[str, str]:
                 withheld_by_reason=found,
             )
         )
-    charts = _bars(scores, "released", "released") + _bars(scores, "review", "sent to review")
-    return charts, _reason_table(scores)
+    charts = score_bars(scores, "released", "released") + score_bars(
+        scores, "review", "sent to review"
+    )
+    return charts, reason_table(scores)
 
 
 @pages.get("/batches/{batch}")
