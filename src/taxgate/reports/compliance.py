@@ -90,7 +90,7 @@ def find_order(engine: LawEngine, order_id: str) -> Order:
     raise NotFoundError(f"unknown order {order_id!r}: the orders folder has {known}")
 
 
-def score_bars(engine: LawEngine, order: Order, record: BatchRecord, day: date) -> bool:
+def _order_bars(engine: LawEngine, order: Order, record: BatchRecord, day: date) -> bool:
     decided = engine.decide(request_from_record(record), FLAWLESS, day)
     return reasons.order(order.id) in decided.items["reasons"][0].as_py()
 
@@ -102,7 +102,7 @@ def reach_of(order: Order, engine: LawEngine) -> Callable[[BatchRecord], bool]:
     alone = LawEngine([bare], engine.agencies, engine.statute)
 
     def in_reach(record: BatchRecord) -> bool:
-        return order.bars and score_bars(alone, bare, record, order.effective)
+        return order.bars and _order_bars(alone, bare, record, order.effective)
 
     return in_reach
 
@@ -165,7 +165,11 @@ def compliance_report(
         cited_by = {info.id: info.citation for info in citations}
         live = order.id in in_effect(engine.orders, day)
         status = (
-            BREACH if score_bars(engine, order, record, day) else EXCEPTED if live else NOT_IN_FORCE
+            BREACH
+            if _order_bars(engine, order, record, day)
+            else EXCEPTED
+            if live
+            else NOT_IN_FORCE
         )
         disclosed.append(
             Disclosed(
