@@ -64,6 +64,9 @@ class IdentitySettings:
     address_similarity: float
     common_given_share: float
     common_given_min_taxpayers: int
+    house_typo_min_digits: int
+    unit_typo_min_length: int
+    dob_year_typo_years: int
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,9 @@ def _identity(raw: dict[str, Any]) -> IdentitySettings:
         address_similarity=float(raw["address_similarity"]),
         common_given_share=float(raw["common_given_share"]),
         common_given_min_taxpayers=int(raw["common_given_min_taxpayers"]),
+        house_typo_min_digits=int(raw["house_typo_min_digits"]),
+        unit_typo_min_length=int(raw["unit_typo_min_length"]),
+        dob_year_typo_years=int(raw["dob_year_typo_years"]),
     )
 
 
