@@ -104,7 +104,7 @@ def splink_input_sql(people: str, addresses: str) -> str:
         SELECT p.uid, p.given,
                coalesce(g.groups, CASE WHEN p.given IS NULL THEN NULL ELSE [p.given] END)
                    AS given_groups,
-               p.given_sound, p.middle, p.surname, p.surname_key, p.surname_tokens,
+               p.given_sound, p.given_whole, p.middle, p.surname, p.surname_key, p.surname_tokens,
                p.surname_sound, p.suffix, p.dob, p.tin,
                a.addr_full, a.addr_street, a.addr_fuzzy, a.addr_zip, a.addr_parts, a.addr_house,
                {name_pair_sql("p.given", "p.surname_key")} AS name_pair,

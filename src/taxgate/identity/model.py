@@ -65,17 +65,28 @@ def _any_pair(d: Dialect, left: str, right: str, predicate: str) -> str:
     return d.exists.format(array=left, var="x", predicate=inner)
 
 
-def _crossed(d: Dialect, a: str, b: str) -> str:
+def _crossed(d: Dialect) -> str:
     """Both names agree, or nearly, with the *other* field of the other record: a swap. One
-    crossing alone is not a swap (WILLIAM MAHMOUD vs MAHMOUD MAHMOUD)."""
-    jw = d.jaro_winkler
-    return f"{jw}({a}_l, {b}_r) >= 0.92 AND {jw}({b}_l, {a}_r) >= 0.92"
+    crossing alone is not a swap (WILLIAM MAHMOUD vs MAHMOUD MAHMOUD). The whole given field
+    is compared, spaces out: a surname written there may be two words (WILSON-WHEELER)."""
+
+    def close(a: str, b: str) -> str:
+        return f"({d.damerau}({a}, {b}) <= 1 OR {d.jaro_winkler}({a}, {b}) >= 0.92)"
+
+    return (
+        f"{close('given_whole_l', 'surname_key_r')} AND {close('surname_key_l', 'given_whole_r')}"
+    )
 
 
 # Name levels that agree only by sound (``normalise.tg_sound``): weaker than a spelling
 # typo, so ``resolve.py`` lets them identify only next to an exact date of birth or TIN.
 SOUNDS_ALIKE = "sounds alike"
 ONE_EDIT = "one edit or transposition"
+TWO_EDITS = "two edits in a long name"
+WRITTEN_AS_TWO_WORDS = "written as two words"
+WRITTEN_AS_SURNAME = "written as the surname"
+# Letters a name needs before two keystrokes in it are a typo rather than another name.
+LONG_NAME = 6
 
 # Levels that identify a person beyond name and address (``resolve.py`` requires one):
 # a name and an address are shared by a father and his son of the same name.
@@ -83,9 +94,14 @@ IDENTIFYING_LEVELS: dict[str, tuple[str, ...]] = {
     "dob": ("exact", "day and month swapped", "day or month one digit off", "year typed wrong"),
     "tin": ("exact", ONE_EDIT),
 }
-# Date-of-birth levels that contradict: the item names someone else (a parent or child
-# named after them), unless the TIN agrees.
-CONTRADICTING_DOB: tuple[str, ...] = ("same day and month, another generation", "all other")
+# Levels that contradict: the item names someone else, unless the TIN agrees. A date of
+# birth a generation off is a parent or child named after them; a given name that agrees in
+# no way at all (no typo, nickname, sound, initial, swap or middle name) is a sibling's or
+# a twin's, whatever else agrees.
+CONTRADICTING_LEVELS: dict[str, tuple[str, ...]] = {
+    "dob": ("same day and month, another generation", "all other"),
+    "given": ("all other",),
+}
 # Address levels that agree up to typos (``address.py``): what ``match.address`` accepts.
 ADDRESS_AGREES: tuple[str, ...] = (
     "same address and unit on file",
@@ -108,25 +124,43 @@ def given_comparison(d: Dialect) -> dict[str, Any]:
             # One letter dropped, swapped or wrong; a looser similarity makes MICHELLE and
             # MICHAEL, or RICARDO and RICHARD, one person: twins have such names.
             _level(f"{d.damerau}(given_l, given_r) <= 1", ONE_EDIT),
+            # "JA XSON" for JAXSON: the first word alone is no name; the whole field is.
+            _level("given_whole_l = given_whole_r", WRITTEN_AS_TWO_WORDS),
+            # Two keystrokes in a long name (PATRVRCK, SEBAITAN); short names two letters
+            # apart are other names (ANNA, ANNIE).
+            _level(
+                f"least({d.length}(given_l), {d.length}(given_r)) >= {LONG_NAME}"
+                f" AND {d.damerau}(given_l, given_r) <= 2",
+                TWO_EDITS,
+            ),
             _level("given_sound_l = given_sound_r", SOUNDS_ALIKE),
             _level(
                 f"({d.length}(given_l) = 1 OR {d.length}(given_r) = 1)"
                 " AND left(given_l, 1) = left(given_r, 1)",
                 "initial",
             ),
-            _level(_crossed(d, "given", "surname_key"), "written as the surname"),
+            _level(_crossed(d), WRITTEN_AS_SURNAME),
+            # Known by a middle name ("Lee Smith" for John Lee Smith): not the same spelling,
+            # but not another person's name either.
+            _level("given_l = middle_r OR middle_l = given_r", "the other's middle name"),
             _else(),
         ],
     }
 
 
 def middle_comparison(d: Dialect) -> dict[str, Any]:
-    del d  # plain SQL only
     return {
         "output_column_name": "middle",
         "comparison_levels": [
             _null("middle"),
             _level("middle_l = middle_r", "exact"),
+            # SARA-KOUISE for SARA-LOUISE; short second names one letter apart (MIN-JUN,
+            # MIN-JI) are twins' names and stay apart.
+            _level(
+                f"least({d.length}(middle_l), {d.length}(middle_r)) >= 4"
+                f" AND {d.damerau}(middle_l, middle_r) <= 1",
+                ONE_EDIT,
+            ),
             _level("left(middle_l, 1) = left(middle_r, 1)", "initial"),
             _else(),
         ],
@@ -143,6 +177,11 @@ def surname_comparison(d: Dialect) -> dict[str, Any]:
             _level(d.any_overlap.format(a="surname_tokens_l", b="surname_tokens_r"), "one of two"),
             _level(f"{d.damerau}(surname_key_l, surname_key_r) <= 1", ONE_EDIT),
             _level(f"{jw}(surname_key_l, surname_key_r) >= 0.92", "typo"),
+            _level(
+                f"least({length}(surname_key_l), {length}(surname_key_r)) >= {LONG_NAME}"
+                f" AND {d.damerau}(surname_key_l, surname_key_r) <= 2",
+                TWO_EDITS,
+            ),
             _level("surname_sound_l = surname_sound_r", SOUNDS_ALIKE),
             # Only the first part given, down to a particle (DE for DE LEON, AL for
             # AL-HASSAN): weak, but not a disagreement.
@@ -152,7 +191,7 @@ def surname_comparison(d: Dialect) -> dict[str, Any]:
                 " OR starts_with(surname_key_r, surname_key_l))",
                 "the start of the other",
             ),
-            _level(_crossed(d, "surname_key", "given"), "written as the given name"),
+            _level(_crossed(d), "written as the given name"),
             _else(),
         ],
     }
@@ -172,6 +211,7 @@ def suffix_comparison(d: Dialect) -> dict[str, Any]:
 
 def dob_comparison(d: Dialect, year_typo_years: int) -> dict[str, Any]:
     same_year = "left(dob_l, 4) = left(dob_r, 4)"
+    digits_apart = f"{d.damerau}(replace(dob_l, '-', ''), replace(dob_r, '-', ''))"
     return {
         "output_column_name": "dob",
         "comparison_levels": [
@@ -182,12 +222,13 @@ def dob_comparison(d: Dialect, year_typo_years: int) -> dict[str, Any]:
                 " AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)",
                 "day and month swapped",
             ),
-            # One digit of the day or month wrong, or two adjacent digits transposed.
-            _level(f"{same_year} AND {d.damerau}(dob_l, dob_r) <= 1", "day or month one digit off"),
+            # One digit of the day or month wrong, or two adjacent digits transposed, also
+            # across the month/day boundary (10-24 / 12-04): compared without the hyphens.
+            _level(f"{same_year} AND {digits_apart} <= 1", "day or month one digit off"),
             # A year typed wrong (1978/1979, 1978/1987). The same month and day a generation
             # apart is a parent or child named after them: another level.
             _level(
-                f"substr(dob_l, 5) = substr(dob_r, 5) AND {d.damerau}(dob_l, dob_r) <= 1"
+                f"substr(dob_l, 5) = substr(dob_r, 5) AND {digits_apart} <= 1"
                 f" AND abs({_year('dob_l')} - {_year('dob_r')}) <= {int(year_typo_years)}",
                 "year typed wrong",
             ),

@@ -166,8 +166,12 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
         " '[^0-9]', '', 'g'), 5), '')",
         "CREATE OR REPLACE MACRO tg_digits(s) AS nullif(regexp_replace(coalesce(s::VARCHAR, ''),"
         " '[^0-9]', '', 'g'), '')",
-        "CREATE OR REPLACE MACRO tg_dob(s) AS"
-        " strftime(try_cast(trim(s::VARCHAR) AS DATE), '%Y-%m-%d')",
+        # A date of birth that is no date (1996-00-94: two digits transposed) is still
+        # evidence: the DOB levels compare its digits.
+        """CREATE OR REPLACE MACRO tg_dob(s) AS coalesce(
+            strftime(try_cast(trim(s::VARCHAR) AS DATE), '%Y-%m-%d'),
+            CASE WHEN regexp_full_match(trim(s::VARCHAR), '[12][0-9]{3}-[0-9]{2}-[0-9]{2}')
+                 THEN trim(s::VARCHAR) END)""",
         # The house number: a leading token with a digit ("12", "12A", "12-14").
         """CREATE OR REPLACE MACRO tg_house(street) AS
             nullif(regexp_extract(street, '^([0-9][0-9A-Z]*)( |$)', 1), '')""",
@@ -250,6 +254,7 @@ def person_sql(
         )
         SELECT uid,
                given_words[1] AS given, given_sound,
+               replace(given_all, ' ', '') AS given_whole,
                coalesce(middle_raw, given_words[2]) AS middle,
                surname,
                replace(surname, ' ', '') AS surname_key,

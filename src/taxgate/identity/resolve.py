@@ -34,9 +34,11 @@ from taxgate.duck import connect
 from taxgate.identity.address import AddressParts, agrees_up_to_typos
 from taxgate.identity.engine import DUCKDB_DIALECT, Backend, check_engine
 from taxgate.identity.model import (
-    CONTRADICTING_DOB,
+    CONTRADICTING_LEVELS,
     IDENTIFYING_LEVELS,
     SOUNDS_ALIKE,
+    WRITTEN_AS_SURNAME,
+    WRITTEN_AS_TWO_WORDS,
     address_rules,
     for_engine,
 )
@@ -207,8 +209,12 @@ def _gate_sql(gammas: dict[str, dict[str, int]]) -> str:
         f"(b.gamma_given = {gammas['given'][SOUNDS_ALIKE]}"
         f" OR b.gamma_surname = {gammas['surname'][SOUNDS_ALIKE]})"
     )
+    # A name written whole, in two words or in the other field: its commonness says nothing.
+    given_as_written = ", ".join(
+        str(gammas["given"][label]) for label in ("exact", WRITTEN_AS_TWO_WORDS, WRITTEN_AS_SURNAME)
+    )
     dob_vouches = (
-        f"{agrees('dob')} AND (b.gamma_given = {gammas['given']['exact']} OR NOT common_given)"
+        f"{agrees('dob')} AND (b.gamma_given IN ({given_as_written}) OR NOT common_given)"
         f" AND b.gamma_middle <> {gammas['middle']['all other']}"
         f" AND (NOT {by_sound} OR b.gamma_dob = {gammas['dob']['exact']})"
     )
@@ -220,11 +226,17 @@ def _gate_sql(gammas: dict[str, dict[str, int]]) -> str:
 
 
 def _contradiction_sql(gammas: dict[str, dict[str, int]]) -> str:
-    """Both sides give a date of birth and they disagree beyond a typo, and no TIN agrees:
-    the item names someone else (often a parent or child of the same name)."""
-    dob = ", ".join(str(gammas["dob"][label]) for label in CONTRADICTING_DOB)
+    """Both sides give a date of birth that disagrees beyond a typo, or a given name that
+    disagrees outright, and no TIN agrees: the item names someone else (often a parent or
+    child of the same name, or a twin)."""
+
+    def level_in(name: str) -> str:
+        codes = ", ".join(str(gammas[name][label]) for label in CONTRADICTING_LEVELS[name])
+        return f"b.gamma_{name} IN ({codes})"
+
     tin = ", ".join(str(gammas["tin"][label]) for label in IDENTIFYING_LEVELS["tin"])
-    return f"b.gamma_dob IN ({dob}) AND b.gamma_tin NOT IN ({tin})"
+    contradicting = " OR ".join(level_in(name) for name in CONTRADICTING_LEVELS)
+    return f"({contradicting}) AND b.gamma_tin NOT IN ({tin})"
 
 
 def _row_parts(alias: str) -> AddressParts:

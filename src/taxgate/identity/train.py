@@ -92,7 +92,7 @@ def _build_echo(con: duckdb.DuckDBPyConnection, echo: int, seed: int) -> None:
             FROM names
         )
         SELECT 'echo:' || uid AS uid,
-            e_given AS given, tg_sound(e_given) AS given_sound,
+            e_given AS given, tg_sound(e_given) AS given_sound, e_given AS given_whole,
             CASE WHEN {r("md")} < 0.40 THEN NULL
                  WHEN {r("md")} < 0.60 THEN left(middle, 1)
                  WHEN {r("md")} < 0.62 THEN 'Q'
