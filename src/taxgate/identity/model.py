@@ -85,6 +85,7 @@ ONE_EDIT = "one edit or transposition"
 TWO_EDITS = "two edits in a long name"
 WRITTEN_AS_TWO_WORDS = "written as two words"
 WRITTEN_AS_SURNAME = "written as the surname"
+ANOTHER_NAME_SAME_INITIAL = "another name, same initial"
 # Letters a name needs before two keystrokes in it are a typo rather than another name.
 LONG_NAME = 6
 
@@ -97,10 +98,13 @@ IDENTIFYING_LEVELS: dict[str, tuple[str, ...]] = {
 # Levels that contradict: the item names someone else, unless the TIN agrees. A date of
 # birth a generation off is a parent or child named after them; a given name that agrees in
 # no way at all (no typo, nickname, sound, initial, swap or middle name) is a sibling's or
-# a twin's, whatever else agrees.
+# a twin's, whatever else agrees; one with the filer's initial only when the item's name is
+# common (``resolve.py``): an uncommon one may be a nickname our table lacks (KATE for
+# KATHLEEN), and goes to a person instead.
 CONTRADICTING_LEVELS: dict[str, tuple[str, ...]] = {
     "dob": ("same day and month, another generation", "all other"),
     "given": ("all other",),
+    "given_if_common": (ANOTHER_NAME_SAME_INITIAL,),
 }
 # Address levels that agree up to typos (``address.py``): what ``match.address`` accepts.
 ADDRESS_AGREES: tuple[str, ...] = (
@@ -143,6 +147,9 @@ def given_comparison(d: Dialect) -> dict[str, Any]:
             # Known by a middle name ("Lee Smith" for John Lee Smith): not the same spelling,
             # but not another person's name either.
             _level("given_l = middle_r OR middle_l = given_r", "the other's middle name"),
+            # Not an agreement: a nickname our table lacks (KATE for KATHLEEN) or another
+            # person's name. ``resolve.py`` sends it to a person unless the name is common.
+            _level("left(given_l, 1) = left(given_r, 1)", ANOTHER_NAME_SAME_INITIAL),
             _else(),
         ],
     }
@@ -231,6 +238,15 @@ def dob_comparison(d: Dialect, year_typo_years: int) -> dict[str, Any]:
                 f"substr(dob_l, 5) = substr(dob_r, 5) AND {digits_apart} <= 1"
                 f" AND abs({_year('dob_l')} - {_year('dob_r')}) <= {int(year_typo_years)}",
                 "year typed wrong",
+            ),
+            # The year's last two digits transposed more than ``year_typo_years`` apart
+            # (1952 / 1925): a typo, or a parent or child born the same day. Neither
+            # identifies nor contradicts: a person decides.
+            _level(
+                "substr(dob_l, 5) = substr(dob_r, 5) AND left(dob_l, 2) = left(dob_r, 2)"
+                " AND substr(dob_l, 3, 1) = substr(dob_r, 4, 1)"
+                " AND substr(dob_l, 4, 1) = substr(dob_r, 3, 1)",
+                "year's last digits transposed, a generation apart",
             ),
             # Fixed m: EM sees no such pairs among matches, and it must never count for one.
             _level(
@@ -361,6 +377,8 @@ BLOCKING_KEYS: tuple[BlockingKey, ...] = (
     BlockingKey(("dob", "addr_zip"), exploded="addr_zip"),
     # Date of birth and a house number on file: the ZIP mistyped as well as a name.
     BlockingKey(("dob", "addr_house"), exploded="addr_house"),
+    # Both names and a house number on file: the ZIP mistyped and no date of birth given.
+    BlockingKey(("name_pair", "addr_house"), exploded="addr_house"),
 )
 
 

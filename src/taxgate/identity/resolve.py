@@ -34,6 +34,7 @@ from taxgate.duck import connect
 from taxgate.identity.address import AddressParts, agrees_up_to_typos
 from taxgate.identity.engine import DUCKDB_DIALECT, Backend, check_engine
 from taxgate.identity.model import (
+    ANOTHER_NAME_SAME_INITIAL,
     CONTRADICTING_LEVELS,
     IDENTIFYING_LEVELS,
     SOUNDS_ALIKE,
@@ -201,9 +202,12 @@ def _gate_sql(gammas: dict[str, dict[str, int]]) -> str:
         return f"b.gamma_{name} IN ({codes})"
 
     suffix_conflict = gammas["suffix"]["different (JR vs SR)"]
+    # Names agree at any level above their last; for the given name also above "another
+    # name, same initial", which is no agreement.
+    given_agrees = f"b.gamma_given > {gammas['given'][ANOTHER_NAME_SAME_INITIAL]}"
     names, either = (
-        "b.gamma_given > 0 AND b.gamma_surname > 0",
-        "greatest(b.gamma_given, b.gamma_surname) > 0",
+        f"{given_agrees} AND b.gamma_surname > 0",
+        f"({given_agrees} OR b.gamma_surname > 0)",
     )
     by_sound = (
         f"(b.gamma_given = {gammas['given'][SOUNDS_ALIKE]}"
@@ -226,16 +230,22 @@ def _gate_sql(gammas: dict[str, dict[str, int]]) -> str:
 
 
 def _contradiction_sql(gammas: dict[str, dict[str, int]]) -> str:
-    """Both sides give a date of birth that disagrees beyond a typo, or a given name that
-    disagrees outright, and no TIN agrees: the item names someone else (often a parent or
-    child of the same name, or a twin)."""
+    """Both sides give a date of birth that disagrees beyond a typo, or the item gives a
+    common given name that disagrees outright, and no TIN agrees: the item names someone else
+    (often a parent or child of the same name, or a twin)."""
 
-    def level_in(name: str) -> str:
-        codes = ", ".join(str(gammas[name][label]) for label in CONTRADICTING_LEVELS[name])
+    def level_in(rule: str) -> str:
+        name = rule.removesuffix("_if_common")
+        codes = ", ".join(str(gammas[name][label]) for label in CONTRADICTING_LEVELS[rule])
         return f"b.gamma_{name} IN ({codes})"
 
     tin = ", ".join(str(gammas["tin"][label]) for label in IDENTIFYING_LEVELS["tin"])
-    contradicting = " OR ".join(level_in(name) for name in CONTRADICTING_LEVELS)
+    # A given name with the filer's initial contradicts only when it is another person's
+    # name: common in the world (``common_given``).
+    contradicting = (
+        f"{level_in('dob')} OR {level_in('given')}"
+        f" OR ({level_in('given_if_common')} AND common_given)"
+    )
     return f"({contradicting}) AND b.gamma_tin NOT IN ({tin})"
 
 

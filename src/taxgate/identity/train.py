@@ -179,6 +179,20 @@ def floor_m_probabilities(model: dict[str, Any], floor: float) -> dict[str, Any]
     return model
 
 
+def floor_u_probabilities(model: dict[str, Any], floor: float) -> dict[str, Any]:
+    """Give every non-null level that random sampling never met a u of ``floor``.
+
+    A level no random pair reached (a split given name, a house number one keystroke off)
+    is left untrained by Splink and weighs nothing, so the evidence it names would count for
+    neither side. None of ``u_max_pairs`` random pairs reached it: its u is below about one
+    in that many."""
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level") and not level.get("u_probability"):
+                level["u_probability"] = floor
+    return model
+
+
 def register_term_frequencies(linker: Linker, backend: Backend) -> None:
     """Term frequencies always come from the whole world, never from a sample or a request."""
     for column in ("given", "surname_key"):
@@ -265,9 +279,11 @@ def train_model(
         )
         _estimate_m(con, linker, world, say)
         # The saved model is always spelt for DuckDB; for_engine re-spells it on loading.
-        model = for_engine(
-            floor_m_probabilities(linker.misc.save_model_to_json(), M_FLOOR), "duckdb", chosen
+        trained = floor_u_probabilities(
+            floor_m_probabilities(linker.misc.save_model_to_json(), M_FLOOR),
+            1.0 / chosen.u_max_pairs,
         )
+        model = for_engine(trained, "duckdb", chosen)
         model["probability_two_random_records_match"] = min(
             0.5, chosen.expected_match_share / total
         )
