@@ -98,6 +98,7 @@ def explain(
     for column in ("rank", "tin", "comparison", "level", "item_value", "taxpayer_value"):
         view.add_column(column)
     view.add_column("weight", justify="right")
+    view.add_column("typo accepted")
     for row in table.to_pylist():
         view.add_row(
             str(row["rank"]),
@@ -107,6 +108,7 @@ def explain(
             row["item_value"] or "",
             row["taxpayer_value"] or "",
             f"{row['match_weight']:+.2f}",
+            row["accepted"] or "",
         )
     console.print(view)
     if chart is not None:

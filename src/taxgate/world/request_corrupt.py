@@ -228,7 +228,8 @@ def corrupt(con: duckdb.DuckDBPyConnection, p: RequestParams) -> None:
         SELECT *, rnd(rn, 'corrupt') < {float(p.corruption_share)} AS corrupted,
             NOT list_has_any(string_split(defect || ';' || variants, ';'), [{unusable}])
                 AS address_ok,
-            false AS touched_house, false AS touched_zip
+            false AS touched_house, false AS touched_zip,
+            {", ".join(f"{c} AS orig_{c}" for c in _CHANGED)}
         FROM request_items""")
     steps = int(p.corruption_max_per_item)
     for j in range(steps):
@@ -237,13 +238,19 @@ def corrupt(con: duckdb.DuckDBPyConnection, p: RequestParams) -> None:
             + _step_sql(j, steps, p.corruption_weights)
         )
     kinds = ", ".join(f"kind_{j}" for j in range(steps))
+    originals = ", ".join(f"orig_{c}" for c in _CHANGED)
+    # Two corruptions may undo each other (run together, then split at the same place):
+    # only an item that ends up different is tagged.
+    changed = " OR ".join(f"{c} IS DISTINCT FROM orig_{c}" for c in _CHANGED)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE request_items AS
-        SELECT * EXCLUDE (corrupted, address_ok, touched_house, touched_zip, {kinds})
-            REPLACE (array_to_string(list_sort(list_distinct(list_filter(
-                string_split(variants, ';')
-                    || list_transform([{kinds}], lambda x: 'corrupt-' || x),
-                lambda x: x IS NOT NULL AND x <> ''))), ';') AS variants)
+        SELECT * EXCLUDE (corrupted, address_ok, touched_house, touched_zip, {kinds},
+                          {originals})
+            REPLACE (CASE WHEN {changed} THEN array_to_string(list_sort(list_distinct(
+                list_filter(string_split(variants, ';')
+                                || list_transform([{kinds}], lambda x: 'corrupt-' || x),
+                            lambda x: x IS NOT NULL AND x <> ''))), ';')
+                     ELSE variants END AS variants)
         FROM corrupt_{steps}""")
     for j in range(steps + 1):
         con.execute(f"DROP TABLE corrupt_{j}")
