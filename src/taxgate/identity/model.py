@@ -7,26 +7,31 @@ model runs on DuckDB or Spark (``for_engine`` re-spells a saved model for anothe
 Modelling choices:
 - Given name has its own nickname level (our table, ``nicknames.csv``): without it EM sends
   the m of the "else" level towards zero and every BOB/ROBERT pair is punished.
+- Typos are not strangers (issue 17): both names have levels for one edit or transposition,
+  two edits in a long name, and the same sound (``normalise.tg_sound``); the given name also
+  for a name split in two words and for the other's middle name. Which of them identify
+  next to a date of birth, and which contradict, is ``resolve.py``'s gate.
 - Given name and surname each have a "written in the other field" level: name order differs
   between cultures and forms, and a swap is a clerical error, not a different person.
 - Surname: exact (term-frequency adjusted), then "one of two surnames" (GARCIA vs GARCIA
-  LOPEZ), then typo.
+  LOPEZ), then the typo levels.
 - Suffix: only a disagreement (JR vs SR) carries weight; a missing suffix is no evidence.
-- DOB: exact, one edit (a typo or an adjacent transposition), day and month swapped, same
-  year; a missing DOB is null (no evidence either way).
+- DOB: exact, day and month swapped, one digit of the day or month off, a year typed wrong
+  within ``dob_year_typo_years``; a year a generation off with the same birthday is a parent
+  or child (or, transposed, a typo: a person decides); a missing DOB is null.
 - TIN: supportive evidence only; ``resolve.py`` refuses to release on the TIN alone.
 - Address: ONE comparison against *any* address in the taxpayer's history. Separate street,
   city and ZIP comparisons are perfectly correlated, and EM drove movers' weights to absurd
-  values on that design.
+  values on that design. Its agreeing levels are ``address.py``'s rule, which
+  ``match.address`` uses too.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from typing import Any
 
-from splink import SettingsCreator, block_on
+from splink import SettingsCreator
 
 from taxgate.identity.address import (
     AddressRules,
@@ -34,6 +39,7 @@ from taxgate.identity.address import (
     keystroke_off,
     spelled_differently,
 )
+from taxgate.identity.blocking import blocking_rules
 from taxgate.identity.engine import DUCKDB_DIALECT, Dialect, Engine, dialect
 from taxgate.settings import IdentitySettings, load_settings
 
@@ -344,49 +350,6 @@ def address_rules(identity: IdentitySettings) -> AddressRules:
         house_typo_min_digits=identity.house_typo_min_digits,
         unit_typo_min_length=identity.unit_typo_min_length,
     )
-
-
-@dataclass(frozen=True)
-class BlockingKey:
-    """One blocking rule: equal ``columns``; ``exploded`` is the one array column (if any)
-    whose elements are compared one by one (any address on file)."""
-
-    columns: tuple[str, ...]
-    exploded: str | None = None
-
-
-# Candidate pairs: each rule is an equi-join, so pairs grow with the request, not the world;
-# together they tolerate an error in any one of name, DOB or address. Declared once: Splink
-# blocks on them, and ``prepare.py`` builds world rows only for taxpayers they can reach.
-BLOCKING_KEYS: tuple[BlockingKey, ...] = (
-    BlockingKey(("surname_key", "dob")),
-    # The given name and DOB with a surname misspelt after its first letter. Without the
-    # initial, everyone born that day with that name anywhere (2.7 million pairs for the
-    # 1.28 million mixed items on a 10 million world); a new surname is reached by DOB and a
-    # ZIP on file below, or by the building key.
-    BlockingKey(("given", "dob", "surname_initial")),
-    # Both names, in either order (name_pair is the sorted pair), and a ZIP on file: the name
-    # pair alone pairs an item with every namesake in the country (160 million pairs for
-    # 1.28 million items on a 10 million world), growing with the world.
-    BlockingKey(("name_pair", "addr_zip"), exploded="addr_zip"),
-    BlockingKey(("tin",)),
-    # House number, ZIP and the street's first letter, for any address on file, with both
-    # initials, the whole given name or the whole surname (``prepare.py``).
-    BlockingKey(("addr_block",), exploded="addr_block"),
-    # Date of birth and a ZIP on file: both names misspelt or swapped.
-    BlockingKey(("dob", "addr_zip"), exploded="addr_zip"),
-    # Date of birth and a house number on file: the ZIP mistyped as well as a name.
-    BlockingKey(("dob", "addr_house"), exploded="addr_house"),
-    # Both names and a house number on file: the ZIP mistyped and no date of birth given.
-    BlockingKey(("name_pair", "addr_house"), exploded="addr_house"),
-)
-
-
-def blocking_rules() -> list[Any]:
-    return [
-        block_on(*key.columns, arrays_to_explode=[key.exploded] if key.exploded else None)
-        for key in BLOCKING_KEYS
-    ]
 
 
 def settings(

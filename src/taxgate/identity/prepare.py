@@ -29,6 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from taxgate.errors import InputError, TaxgateError
+from taxgate.identity.blocking import BLOCKING_KEYS
 from taxgate.identity.columns import (
     BUILDING_GIVEN,
     BUILDING_INITIALS,
@@ -38,7 +39,6 @@ from taxgate.identity.columns import (
     name_pair_sql,
     splink_input_sql,
 )
-from taxgate.identity.model import BLOCKING_KEYS
 from taxgate.identity.normalise import address_sql, install_macros, person_sql
 from taxgate.model import ITEM_PERSON_COLUMNS
 
@@ -186,7 +186,7 @@ def prepare_world_of(con: duckdb.DuckDBPyConnection, uids: str) -> int:
 
 
 def blocking_agreement_sql(left: str, right: str) -> str:
-    """SQL that is true when some blocking rule (``model.BLOCKING_KEYS``) pairs the Splink
+    """SQL that is true when some blocking rule (``blocking.BLOCKING_KEYS``) pairs the Splink
     input rows ``left`` and ``right``: the pair is among the candidates Splink scores. An
     array column agrees when the two arrays share an element, as Splink's exploding does."""
     rules = []
@@ -223,7 +223,7 @@ _ADDRESS_BLOCKING_COLUMNS = frozenset({"addr_zip", "addr_house", "addr_block"})
 
 
 def _candidate_uids_sql() -> str:
-    """Taxpayers sharing at least one blocking key (``model.BLOCKING_KEYS``) with some item
+    """Taxpayers sharing at least one blocking key (``blocking.BLOCKING_KEYS``) with some item
     in ``tg_items``: exactly the world rows any blocking rule can pair with an item, so
     restricting the world to them changes no candidate pair."""
     parts = []
