@@ -67,6 +67,8 @@ class IdentitySettings:
     house_typo_min_digits: int
     unit_typo_min_length: int
     dob_year_typo_years: int
+    name_two_edits_min_letters: int
+    middle_typo_min_letters: int
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,8 @@ def _identity(raw: dict[str, Any]) -> IdentitySettings:
         house_typo_min_digits=int(raw["house_typo_min_digits"]),
         unit_typo_min_length=int(raw["unit_typo_min_length"]),
         dob_year_typo_years=int(raw["dob_year_typo_years"]),
+        name_two_edits_min_letters=int(raw["name_two_edits_min_letters"]),
+        middle_typo_min_letters=int(raw["middle_typo_min_letters"]),
     )
 
 

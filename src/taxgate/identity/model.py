@@ -76,11 +76,16 @@ def _crossed(d: Dialect) -> str:
     crossing alone is not a swap (WILLIAM MAHMOUD vs MAHMOUD MAHMOUD). The whole given field
     is compared, spaces out: a surname written there may be two words (WILSON-WHEELER)."""
 
-    def close(a: str, b: str) -> str:
-        return f"({d.damerau}({a}, {b}) <= 1 OR {d.jaro_winkler}({a}, {b}) >= 0.92)"
+    def close(given: str, surname: str, tokens: str) -> str:
+        # The given field may hold only one of two surnames (GARCIA for GARCIA LOPEZ).
+        return (
+            f"({d.damerau}({given}, {surname}) <= 1 OR {d.jaro_winkler}({given}, {surname}) >= 0.92"
+            f" OR {d.contains.format(a=tokens, x=given)})"
+        )
 
     return (
-        f"{close('given_whole_l', 'surname_key_r')} AND {close('surname_key_l', 'given_whole_r')}"
+        f"{close('given_whole_l', 'surname_key_r', 'surname_tokens_r')}"
+        f" AND {close('given_whole_r', 'surname_key_l', 'surname_tokens_l')}"
     )
 
 
@@ -92,8 +97,6 @@ TWO_EDITS = "two edits in a long name"
 WRITTEN_AS_TWO_WORDS = "written as two words"
 WRITTEN_AS_SURNAME = "written as the surname"
 ANOTHER_NAME_SAME_INITIAL = "another name, same initial"
-# Letters a name needs before two keystrokes in it are a typo rather than another name.
-LONG_NAME = 6
 
 # Levels that identify a person beyond name and address (``resolve.py`` requires one):
 # a name and an address are shared by a father and his son of the same name.
@@ -124,7 +127,7 @@ def _year(column: str) -> str:
     return f"cast(left({column}, 4) AS INT)"
 
 
-def given_comparison(d: Dialect) -> dict[str, Any]:
+def given_comparison(d: Dialect, long_name: int) -> dict[str, Any]:
     return {
         "output_column_name": "given",
         "comparison_levels": [
@@ -139,7 +142,7 @@ def given_comparison(d: Dialect) -> dict[str, Any]:
             # Two keystrokes in a long name (PATRVRCK, SEBAITAN); short names two letters
             # apart are other names (ANNA, ANNIE).
             _level(
-                f"least({d.length}(given_l), {d.length}(given_r)) >= {LONG_NAME}"
+                f"least({d.length}(given_l), {d.length}(given_r)) >= {int(long_name)}"
                 f" AND {d.damerau}(given_l, given_r) <= 2",
                 TWO_EDITS,
             ),
@@ -161,7 +164,7 @@ def given_comparison(d: Dialect) -> dict[str, Any]:
     }
 
 
-def middle_comparison(d: Dialect) -> dict[str, Any]:
+def middle_comparison(d: Dialect, long_middle: int) -> dict[str, Any]:
     return {
         "output_column_name": "middle",
         "comparison_levels": [
@@ -170,7 +173,7 @@ def middle_comparison(d: Dialect) -> dict[str, Any]:
             # SARA-KOUISE for SARA-LOUISE; short second names one letter apart (MIN-JUN,
             # MIN-JI) are twins' names and stay apart.
             _level(
-                f"least({d.length}(middle_l), {d.length}(middle_r)) >= 4"
+                f"least({d.length}(middle_l), {d.length}(middle_r)) >= {int(long_middle)}"
                 f" AND {d.damerau}(middle_l, middle_r) <= 1",
                 ONE_EDIT,
             ),
@@ -180,7 +183,7 @@ def middle_comparison(d: Dialect) -> dict[str, Any]:
     }
 
 
-def surname_comparison(d: Dialect) -> dict[str, Any]:
+def surname_comparison(d: Dialect, long_name: int) -> dict[str, Any]:
     jw, length = d.jaro_winkler, d.length
     return {
         "output_column_name": "surname",
@@ -191,7 +194,7 @@ def surname_comparison(d: Dialect) -> dict[str, Any]:
             _level(f"{d.damerau}(surname_key_l, surname_key_r) <= 1", ONE_EDIT),
             _level(f"{jw}(surname_key_l, surname_key_r) >= 0.92", "typo"),
             _level(
-                f"least({length}(surname_key_l), {length}(surname_key_r)) >= {LONG_NAME}"
+                f"least({length}(surname_key_l), {length}(surname_key_r)) >= {int(long_name)}"
                 f" AND {d.damerau}(surname_key_l, surname_key_r) <= 2",
                 TWO_EDITS,
             ),
@@ -334,9 +337,9 @@ def comparisons(
 ) -> list[dict[str, Any]]:
     chosen = identity or load_settings().identity
     return [
-        given_comparison(d),
-        middle_comparison(d),
-        surname_comparison(d),
+        given_comparison(d, chosen.name_two_edits_min_letters),
+        middle_comparison(d, chosen.middle_typo_min_letters),
+        surname_comparison(d, chosen.name_two_edits_min_letters),
         suffix_comparison(d),
         dob_comparison(d, chosen.dob_year_typo_years),
         tin_comparison(d),
