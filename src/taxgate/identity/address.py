@@ -120,14 +120,34 @@ def zip_off_by_one(d: Dialect, a: AddressParts, b: AddressParts) -> str:
     )
 
 
+# Letters of the street key that must agree when the house number or ZIP is off: the rest
+# of the address must agree, and a typo in a street's first letters beside a mistyped
+# number is two slips. It also lets the model test a cheap key first (``near_keys_sql``).
+STREET_KEY_PREFIX = 3
+
+
 def keystroke_off(d: Dialect, a: AddressParts, b: AddressParts, rules: AddressRules) -> str:
     """House number OR ZIP one keystroke off, everything else agreeing."""
     house_off = f"({house_off_by_one(d, a, b, rules)} AND {a.zip} <> '' AND {a.zip} = {b.zip})"
     zip_off = f"({a.house} <> '' AND {a.house} = {b.house} AND {zip_off_by_one(d, a, b)})"
+    prefix = f"left({a.key}, {STREET_KEY_PREFIX}) = left({b.key}, {STREET_KEY_PREFIX})"
     return (
-        f"(({house_off} OR {zip_off}) AND {street_key_agrees(d, a, b, rules)}"
+        f"(({house_off} OR {zip_off}) AND {prefix} AND {street_key_agrees(d, a, b, rules)}"
         f" AND {unit_agrees(d, a, b, rules)})"
     )
+
+
+def near_keys_sql(house: str, key: str, zip_code: str) -> list[str]:
+    """Keys two addresses share whenever one rule of this module can hold between them:
+    house number and ZIP (``spelled_differently``), or the street key's first letters with
+    the ZIP or the house number (``keystroke_off``). The model tests these array overlaps
+    first and runs the rule's nested loops only for the few pairs that share one."""
+    start = f"left({key}, {STREET_KEY_PREFIX})"
+    return [
+        f"'hz:' || {house} || '|' || {zip_code}",
+        f"'zk:' || {zip_code} || '|' || {start}",
+        f"'hk:' || {house} || '|' || {start}",
+    ]
 
 
 def agrees_up_to_typos(d: Dialect, a: AddressParts, b: AddressParts, rules: AddressRules) -> str:

@@ -11,7 +11,7 @@ from importlib import resources
 
 import duckdb
 
-from taxgate.identity.address import element_sql
+from taxgate.identity.address import element_sql, near_keys_sql
 
 
 def nickname_rows() -> list[tuple[str, str]]:
@@ -89,6 +89,16 @@ def splink_input_sql(people: str, addresses: str) -> str:
     # Every part of each address, for the typo levels (``address.py``).
     addr_parts = spells(street, element_sql("s.house", "s.key", "s.unit", "s.zip", "s.street"))
     addr_house = spells("s.house IS NOT NULL", "s.house", distinct=True)
+    near = near_keys_sql("s.house", "coalesce(s.key, '')", "s.zip")
+    addr_near = _nonempty(
+        "list_distinct(list_concat("
+        + ", ".join(
+            "list_transform(list_filter(a.spells, lambda s: s.house IS NOT NULL"
+            f" AND s.zip IS NOT NULL), lambda s: {key})"
+            for key in near
+        )
+        + "))"
+    )
     return f"""
         WITH agg AS (
             SELECT uid,
@@ -98,7 +108,8 @@ def splink_input_sql(people: str, addresses: str) -> str:
         ), arrays AS (
             SELECT uid, {addr_full} AS addr_full, {addr_street} AS addr_street,
                    {addr_fuzzy} AS addr_fuzzy, {addr_zip} AS addr_zip, {addr_hz} AS addr_hz,
-                   {addr_parts} AS addr_parts, {addr_house} AS addr_house
+                   {addr_parts} AS addr_parts, {addr_house} AS addr_house,
+                   {addr_near} AS addr_near
             FROM agg a
         )
         SELECT p.uid, p.given,
@@ -107,6 +118,7 @@ def splink_input_sql(people: str, addresses: str) -> str:
                p.given_sound, p.given_whole, p.middle, p.surname, p.surname_key, p.surname_tokens,
                p.surname_sound, p.suffix, p.dob, p.tin,
                a.addr_full, a.addr_street, a.addr_fuzzy, a.addr_zip, a.addr_parts, a.addr_house,
+               a.addr_near,
                {name_pair_sql("p.given", "p.surname_key")} AS name_pair,
                left(p.surname_key, 1) AS surname_initial,
                list_distinct(list_concat(

@@ -79,7 +79,7 @@ def _case(column: str, mapping: dict[str, str]) -> str:
     return f"CASE {column} {whens} ELSE {column} END"
 
 
-# Spellings of one sound, rewritten in this order before doubled letters and vowels go
+# Spellings of one sound, rewritten in this order before vowels and repeats go
 # (``tg_sound``).
 SOUND_REWRITES: tuple[tuple[str, str], ...] = (
     ("[^A-Z]", ""),
@@ -142,14 +142,16 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
                                 ELSE string_split(street, ' ') END,
                            lambda w: tg_street_long(w)), ''), '')""",
         # How a name sounds: the first letter, then consonant sounds with vowels, H, W and Y
-        # dropped and doubled letters once ("JAEMS" and "JAMES" are JMS, "CATHERINE" and
+        # dropped and repeated sounds once ("JAEMS" and "JAMES" are JMS, "CATHERINE" and
         # "KATHRYN" KTRN). Stricter than Soundex, which makes ROBERT and RUPERT one name.
-        # Doubled letters once: RE2 has no back-references, so letter by letter.
-        """CREATE OR REPLACE MACRO tg_once(s) AS array_to_string(list_filter(
-            string_split(s, ''), lambda c, i: i = 1 OR c <> string_split(s, '')[i - 1]), '')""",
-        f"""CREATE OR REPLACE MACRO tg_sound(n) AS nullif(left(tg_once({_sound_rewrites("n")}), 1)
-            || regexp_replace(substr(tg_once({_sound_rewrites("n")}), 2), '[AEIOUYHW]', '', 'g'),
-            '')""",
+        # Macros expand inline, so each step takes its argument once or twice, never inside
+        # a lambda: the rewrites then run a few times per distinct name, not per letter.
+        """CREATE OR REPLACE MACRO tg_once(s) AS array_to_string(list_transform(list_filter(
+            list_zip(string_split(s, ''), list_prepend('', string_split(s, ''))),
+            lambda p: p[1] <> p[2]), lambda p: p[1]), '')""",
+        """CREATE OR REPLACE MACRO tg_sound_of_spelt(s) AS nullif(
+            left(s, 1) || tg_once(regexp_replace(substr(s, 2), '[AEIOUYHW]', '', 'g')), '')""",
+        f"CREATE OR REPLACE MACRO tg_sound(n) AS tg_sound_of_spelt({_sound_rewrites('n')})",
         # Street line without any unit designator that was typed into it.
         f"""CREATE OR REPLACE MACRO tg_street_of_clean(c) AS nullif(array_to_string(
             list_transform(string_split(trim(regexp_replace(c, ' (#|{unit_words})( |$).*$', '')),

@@ -249,27 +249,33 @@ def _contradiction_sql(gammas: dict[str, dict[str, int]]) -> str:
     return f"({contradicting}) AND b.gamma_tin NOT IN ({tin})"
 
 
-def _row_parts(alias: str) -> AddressParts:
-    """The parts of an address row (``tg_history`` or ``tg_item_address``) for ``address.py``."""
+def _row_parts(alias: str, *, keyed: bool) -> AddressParts:
+    """The parts of an address row (``tg_history`` or ``tg_item_address``) for ``address.py``;
+    ``keyed``: the row carries its street key as ``key`` (computed once, not at every
+    mention in the rule)."""
 
     def text(column: str) -> str:
         return f"coalesce({column}, '')"
 
+    key = f"{alias}.key" if keyed else f"tg_street_key({alias}.street, {alias}.house)"
     return AddressParts(
         house=text(f"{alias}.house"),
-        key=text(f"tg_street_key({alias}.street, {alias}.house)"),
+        key=text(key),
         unit=text(f"{alias}.unit"),
         zip=text(f"{alias}.zip"),
         street=text(f"{alias}.street"),
     )
 
 
-def address_agrees_sql(identity: IdentitySettings) -> str:
+def address_agrees_sql(identity: IdentitySettings, *, keyed: bool = False) -> str:
     """The match.address rule: item address ``a`` (``tg_item_address``) agrees with address
     ``h`` on file (``tg_history``) up to typos (``address.py``, the rule the model's address
-    levels use)."""
+    levels use). ``keyed``: both rows carry their street key as ``key``."""
     return agrees_up_to_typos(
-        DUCKDB_DIALECT, _row_parts("a"), _row_parts("h"), address_rules(identity)
+        DUCKDB_DIALECT,
+        _row_parts("a", keyed=keyed),
+        _row_parts("h", keyed=keyed),
+        address_rules(identity),
     )
 
 
@@ -322,14 +328,23 @@ def decide(
             ELSE '{AMBIGUOUS}' END AS outcome
         FROM tg_ranked"""
     )
+    # The addresses the rule compares, each with its street key computed once.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE tg_matched_address AS
+        SELECT o.item_id, o.best_tin, a.*, tg_street_key(a.street, a.house) AS key
+        FROM tg_outcomes o JOIN tg_item_address a ON a.uid = o.item_id
+        WHERE o.outcome = '{MATCHED}'"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE tg_matched_history AS
+        SELECT h.*, tg_street_key(h.street, h.house) AS key FROM tg_history h
+        WHERE h.uid IN (SELECT best_tin FROM tg_matched_address)"""
+    )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE tg_address_ok AS
-        SELECT o.item_id, bool_or({address_agrees_sql(identity)}) AS on_file
-        FROM tg_outcomes o
-        JOIN tg_item_address a ON a.uid = o.item_id
-        JOIN tg_history h ON h.uid = o.best_tin
-        WHERE o.outcome = '{MATCHED}'
-        GROUP BY o.item_id"""
+        SELECT a.item_id, bool_or({address_agrees_sql(identity, keyed=True)}) AS on_file
+        FROM tg_matched_address a JOIN tg_matched_history h ON h.uid = a.best_tin
+        GROUP BY a.item_id"""
     )
     table = con.sql(
         f"""SELECT o.item_id, o.outcome,
