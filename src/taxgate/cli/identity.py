@@ -96,7 +96,8 @@ def explain(
         return
     view = Table(title=f"item {item}: match weights (bits)")
     for column in ("rank", "tin", "comparison", "level", "item_value", "taxpayer_value"):
-        view.add_column(column)
+        # A TIN is never cut short, however narrow the terminal: it names the candidate.
+        view.add_column(column, no_wrap=column == "tin", min_width=9 if column == "tin" else None)
     view.add_column("weight", justify="right")
     view.add_column("typo accepted")
     for row in table.to_pylist():
