@@ -70,6 +70,11 @@ class IdentitySettings:
     address_similarity: float
     common_given_share: float
     common_given_min_taxpayers: int
+    house_typo_min_digits: int
+    unit_typo_min_length: int
+    dob_year_typo_years: int
+    name_two_edits_min_letters: int
+    middle_typo_min_letters: int
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,11 @@ def _identity(raw: dict[str, Any]) -> IdentitySettings:
         address_similarity=float(raw["address_similarity"]),
         common_given_share=float(raw["common_given_share"]),
         common_given_min_taxpayers=int(raw["common_given_min_taxpayers"]),
+        house_typo_min_digits=int(raw["house_typo_min_digits"]),
+        unit_typo_min_length=int(raw["unit_typo_min_length"]),
+        dob_year_typo_years=int(raw["dob_year_typo_years"]),
+        name_two_edits_min_letters=int(raw["name_two_edits_min_letters"]),
+        middle_typo_min_letters=int(raw["middle_typo_min_letters"]),
     )
 
 
