@@ -4,8 +4,9 @@
     .venv/bin/python bench/bench_service_reports.py --scale full    # 10,000,000 entries
 
 One uvicorn process (``taxgate serve``, SQLite store) on 127.0.0.1 serves the ledger of
-``ledger_fixture.build_ledger`` (the reports benchmark's shape, so its store is reused where its
-stamp matches: pass that folder as ``--work``). Timed one at a time, as a person would ask:
+``ledger_fixture.build_ledger`` in the reports benchmark's folder and shape, so one ledger
+serves both (each run adds a public release, its users and tokens, and writes its files under
+``service-run/``). Timed one at a time, as a person would ask:
 the disclosure report, a public release (epsilon 0.01), reading the latest public report, the
 order-compliance report, downloading its proof bundle as a zip, and checking every proof in
 it with ``taxgate ledger check-proof`` and the published key alone. The server's own peak RSS
@@ -29,17 +30,13 @@ from typing import Any
 
 import httpx
 
+from bench_reports import ORDER, SCALES
 from ledger_fixture import build_ledger
 from taxgate.errors import ConflictError
 from taxgate.service import accounts
 from taxgate.store import open_store
 
 REPO = Path(__file__).resolve().parents[1]
-SCALES = {
-    "small": {"entries": 200_000, "releases": 20_000, "batches": 20},
-    "full": {"entries": 10_000_000, "releases": 1_000_000, "batches": 100},
-}
-ORDER = "ctr-stay-2025-11-21"
 TARGET_S, TARGET_MB = 60.0, 2048.0
 PEOPLE = (("audrey", "auditor"), ("olga", "officer"), ("pat", "public"))
 
@@ -149,7 +146,7 @@ def run(url: str, pid: int, auth: dict[str, dict[str, str]], out: Path) -> dict[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
-    parser.add_argument("--work", type=Path, default=REPO / "bench-out" / "service-reports")
+    parser.add_argument("--work", type=Path, default=REPO / "bench-out" / "reports")
     args = parser.parse_args()
     shape, work = SCALES[args.scale], args.work / args.scale
     work.mkdir(parents=True, exist_ok=True)
@@ -157,7 +154,7 @@ def main() -> None:
     print(f"ledger of {shape['entries']:,} entries (built once, then reused) ...", flush=True)
     build_ledger(store, keys, **shape, stamp=work / "ledger.json")
     auth = tokens(store)
-    out = work / "run"
+    out = work / "service-run"
     subprocess.run(["rm", "-rf", str(out)], check=True)
     out.mkdir()
     port = _port()
