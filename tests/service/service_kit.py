@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ from taxgate.service import accounts
 from taxgate.service.app import create_app
 from taxgate.service.config import ServiceConfig
 from taxgate.service.jobs import JOBS
+from taxgate.service.web import COOKIE
 
 AS_OF = date(2025, 8, 7)
 # name: (role, agency). olga starts batches; pete reviews them.
@@ -90,3 +92,20 @@ def serve(world: World, store_url: str, tmp: Path) -> Served:
 def job_count(served: Served) -> int:
     with served.ledger.store.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(JOBS)).scalar() or 0)
+
+
+def signed_in(served: Served, name: str) -> TestClient:
+    """A console session of ``name`` (a browser without JavaScript: cookie and forms)."""
+    client = TestClient(served.app, raise_server_exceptions=False)
+    response = client.post(
+        "/login", data={"name": name, "password": password(name)}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert COOKIE in response.cookies
+    return client
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "the page has no CSRF field"
+    return found.group(1)

@@ -2,8 +2,9 @@
 
 An officer decides a small request and watches its progress live; another officer reviews an
 ambiguous item; an auditor sees the ledger grow, downloads a proof and the key, and the proof
-verifies with ``taxgate ledger check-proof``; counsel toggles a what-if; the wrong roles are
-refused. Screenshots of the main pages go to ``.taxgate/screenshots/`` (gitignored).
+verifies with ``taxgate ledger check-proof``; counsel toggles a what-if; an auditor makes the
+disclosure report, an officer publishes the public report and the public reads it; the wrong
+roles are refused. Screenshots of the main pages go to ``.taxgate/screenshots/`` (gitignored).
 """
 
 from __future__ import annotations
@@ -76,8 +77,9 @@ def sign_in(browser: Browser, url: str, name: str) -> Page:
     return tab
 
 
-def shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+def shot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """A report's page runs to thousands of rows: its first screen shows what it is."""
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
 def test_a_day_at_the_console(served: Served, url: str, browser: Browser, tmp_path: Path) -> None:
@@ -181,9 +183,30 @@ def test_a_day_at_the_console(served: Served, url: str, browser: Browser, tmp_pa
     expect(carla.locator("#whatif-result")).to_contain_text("would now release")
     shot(carla, "orders-what-if")
 
-    # The public may read neither the ledger nor a batch.
+    # An auditor makes the disclosure report; an officer publishes the public report, whose
+    # spend is recorded under his name; the public reads it.
+    audrey.click("header a[href='/reports']")
+    audrey.click("form[action='/reports/disclosures'] button")
+    expect(audrey.locator("h1")).to_have_text("taxgate: disclosure report")
+    shot(audrey, "report-disclosures", full_page=False)
+    pete.click("header a[href='/reports']")
+    pete.select_option("#period", "2025")
+    pete.fill("#epsilon", "0.5")
+    spent = served.size()
+    pete.click("form[action='/reports/public'] button")
+    expect(pete.locator("h1")).to_have_text("taxgate: public transparency report 2025")
+    pete.click("header a[href='/reports']")
+    shot(pete, "reports")
+    assert served.size() == spent + 1
+    assert served.ledger.entries_of("budget")[-1][1]["actor"] == "pete"
+
+    # The public reads the public report, and neither the ledger nor a batch.
     pat = sign_in(browser, url, "pat")
     shot(pat, "home-public")
+    pat.click("header a[href='/reports']")
+    pat.click("text=the 2025 report")
+    expect(pat.locator("h1")).to_have_text("taxgate: public transparency report 2025")
+    shot(pat, "report-public", full_page=False)
     size = served.size()
     for path in ("/ledger", f"/batches/{batch}"):
         pat.goto(f"{url}{path}")

@@ -6,11 +6,9 @@ session cookie only with the session's CSRF token.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from fastapi.testclient import TestClient
-from service_kit import PEOPLE, Served, job_count, password
+from service_kit import PEOPLE, Served, csrf_of, job_count, signed_in
 
 from taxgate.service.web import COOKIE
 
@@ -22,23 +20,8 @@ PAGES = {
     "/orders": {"officer", "counsel", "auditor"},
     "/ledger": {"auditor"},
     "/notices": {"counsel", "auditor", "custodian"},
+    "/reports": {role for role, _ in PEOPLE.values()},
 }
-
-
-def signed_in(served: Served, name: str) -> TestClient:
-    client = TestClient(served.app, raise_server_exceptions=False)
-    response = client.post(
-        "/login", data={"name": name, "password": password(name)}, follow_redirects=False
-    )
-    assert response.status_code == 303
-    assert COOKIE in response.cookies
-    return client
-
-
-def csrf_of(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
 
 
 def test_a_wrong_password_signs_nobody_in(served: Served) -> None:

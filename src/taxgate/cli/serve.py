@@ -50,7 +50,9 @@ def serve(
     ] = None,
     work: Annotated[
         Path | None,
-        typer.Option(help="Where decides and verdicts write their files (./.taxgate/service)."),
+        typer.Option(
+            help="Where decides, verdicts and reports write their files (./.taxgate/service)."
+        ),
     ] = None,
 ) -> None:
     """Serve the API and the console until interrupted.

@@ -37,10 +37,17 @@ def make_disclosure_report(
 
 
 def make_public_report(
-    ledger: Ledger, period: str, epsilon: float, out: Path, *, agencies: Path | None = None
+    ledger: Ledger,
+    period: str,
+    epsilon: float,
+    out: Path,
+    *,
+    agencies: Path | None = None,
+    actor: str = "taxgate report public",
 ) -> PublicReport:
-    """``taxgate report public``: the spend is in the ledger before any file is written."""
-    return public_report(ledger, period, epsilon, out, agencies=agencies)
+    """``taxgate report public``: the spend is in the ledger, under ``actor``'s name, before
+    any file is written."""
+    return public_report(ledger, period, epsilon, out, agencies=agencies, actor=actor)
 
 
 def make_compliance_report(

@@ -126,6 +126,13 @@ def spent(ledger: Ledger, period: int) -> tuple[float, int]:
 def plan_budget(ledger: Ledger, period: int, epsilon: float, settings: ReportSettings) -> Budget:
     """This release's terms, or ``ConflictError`` when the period cannot afford it."""
     delta, cap = settings.public_delta, settings.public_cap
+    if epsilon > settings.public_epsilon_per_period:
+        # Never affordable, and OpenDP cannot calibrate noise for an absurd epsilon (1e308
+        # overflows): refuse before asking it.
+        raise ConflictError(
+            f"--epsilon {epsilon}: more than the whole {period} budget (epsilon "
+            f"{settings.public_epsilon_per_period} at delta {delta:g}); nothing was released"
+        )
     rho = rho_for(epsilon, delta)
     period_rho = rho_for(settings.public_epsilon_per_period, delta)
     before, releases = spent(ledger, period)

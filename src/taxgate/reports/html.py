@@ -94,6 +94,12 @@ def page(title: str, parts: Sequence[str]) -> str:
     )
 
 
+def page_body(document: str) -> str:
+    """What ``page`` put inside ``<body>``: for a host page (the console) that shows the
+    report in its own frame, with the host's styles."""
+    return document.split("<body>", 1)[-1].rsplit("</body>", 1)[0]
+
+
 def _score_table(scores: Sequence[Score]) -> str:
     head = (
         "<tr><th>system</th><th>as of</th><th>items</th><th>released</th>"

@@ -31,6 +31,7 @@ from taxgate.service.routes import (
     ledger,
     orders,
     remedies,
+    reports,
     review,
     session,
     validation_line,
@@ -74,7 +75,7 @@ def create_app(config: ServiceConfig, *, run_jobs: bool = True) -> FastAPI:
     )
     app.state.service = service
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (session, decide, review, orders, ledger, remedies):
+    for module in (session, decide, review, orders, ledger, remedies, reports):
         app.include_router(module.router)
         app.include_router(module.pages)
     _handlers(app)

@@ -43,6 +43,8 @@ ACTIONS: Final = {
     "identity.explain": "see why an item matched",
     "reports.read": "read reports",
     "reports.public": "read the public report",
+    "reports.publish": "publish the public report (it spends the period's privacy budget)",
+    "reports.order": "report on compliance with a court order",
     "notices.list": "list notices",
     "notices.read": "read notices",
     "remedies.scan": "scan releases for the orders that reach them",

@@ -145,6 +145,7 @@ NAV: Final = (
     ("Orders", "/orders", "orders.read"),
     ("Ledger", "/ledger", "ledger.read"),
     ("Notices", "/notices", "notices.list"),
+    ("Reports", "/reports", "reports.public"),
 )
 
 

@@ -1,6 +1,5 @@
 """One module per stage: each holds the API routes (``/api/...``, JSON) and the console pages
-for what a person does with that stage. ``remedies`` and ``reports`` modules slot in beside
-them, registered in ``service.app``."""
+for what a person does with that stage, each registered in ``service.app``."""
 
 from __future__ import annotations
 
