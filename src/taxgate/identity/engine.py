@@ -18,7 +18,6 @@ import pyarrow as pa
 from taxgate.errors import ConfigError
 
 Engine = Literal["duckdb", "spark"]
-ENGINES: Final[tuple[Engine, ...]] = ("duckdb", "spark")
 
 
 @dataclass(frozen=True)
