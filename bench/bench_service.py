@@ -5,11 +5,12 @@
 
 A real ``taxgate serve`` (one uvicorn process, SQLite store) on 127.0.0.1 holds a ledger of
 decided batches (``ledger_fixture.build_ledger``) plus a real decided request with items in
-review. 50 concurrent clients (one asyncio process) read, in turns, a batch's page
-(``GET /api/batches/B``), its review queue (``GET /api/review?batch=B``) and an inclusion
-proof of a random entry (``GET /api/ledger/proof/N``), each pausing ``--think`` ms between
-requests, while an officer's decide jobs run one after another in the server. Bounded: the
-run stops after its duration or its request cap, whichever comes first.
+review. 50 concurrent clients (one asyncio process; each keeps its own connection alive on
+bare asyncio streams, so the load generator costs the shared cores little) read, in turns,
+a batch's page (``GET /api/batches/B``), its review queue (``GET /api/review?batch=B``) and
+an inclusion proof of a random entry (``GET /api/ledger/proof/N``), each pausing ``--think``
+ms between requests, while an officer's decide jobs run one after another in the server.
+Bounded: the run stops after its duration or its request cap, whichever comes first.
 
 Target (issue 15): p99 <= 100 ms and 0 errors with 50 clients on the batch, review and proof
 routes for 60 s while decide jobs keep running.
@@ -91,8 +92,68 @@ def prepare(root: Path, scale: dict[str, int]) -> tuple[str, Path, str, dict[str
     return store, keys, result.batch_id, tokens
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection on asyncio streams.
+
+    The load generator shares the two cores with the server it measures; httpx spends a few
+    milliseconds of CPU on each request, as much as the server does, so 50 clients of it
+    measured mostly themselves. A bare GET over a kept-alive socket costs a few microseconds.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def get(self, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        reused = self.streams is not None
+        try:
+            return await self._get(path, headers)
+        except asyncio.IncompleteReadError as exc:
+            if not reused or exc.partial:
+                raise
+            # The server closed the kept-alive connection while we thought: ask again once.
+            return await self._get(path, headers)
+
+    async def _get(self, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.streams
+        lines = [f"GET {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            status, length, close = _response_head(head)
+            body = await reader.readexactly(length)
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+            await self.close()
+            raise
+        if close:
+            await self.close()
+        return status, body
+
+    async def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+def _response_head(head: bytes) -> tuple[int, int, bool]:
+    """(status, Content-Length, whether the server closes) of a response's head."""
+    status_line, *fields = head.decode("latin-1").split("\r\n")
+    status = int(status_line.split(" ", 2)[1])
+    named = {}
+    for field in fields:
+        if ":" in field:
+            name, value = field.split(":", 1)
+            named[name.strip().lower()] = value.strip()
+    if "content-length" not in named:
+        raise ValueError(f"response without Content-Length: {status_line}")
+    return status, int(named["content-length"]), named.get("connection", "") == "close"
+
+
 async def client(
-    http: httpx.AsyncClient,
+    url: str,
     routes: list[tuple[str, str]],
     tokens: dict[str, str],
     size: int,
@@ -102,6 +163,8 @@ async def client(
     errors: list[str],
     budget: list[int],
 ) -> None:
+    address = httpx.URL(url)
+    connection = Connection(address.host, address.port or 80)
     turn = random.randrange(len(routes))
     while time.perf_counter() < until and budget[0] > 0:
         budget[0] -= 1
@@ -113,13 +176,14 @@ async def client(
         headers = {"Authorization": f"Bearer {tokens[who]}"}
         started = time.perf_counter()
         try:
-            response = await http.get(path, headers=headers)
-            if response.status_code != 200:
-                errors.append(f"{path}: {response.status_code} {response.text[:200]}")
-        except httpx.HTTPError as exc:
+            status, body = await connection.get(path, headers)
+            if status != 200:
+                errors.append(f"{path}: {status} {body[:200]!r}")
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             errors.append(f"{path}: {exc!r}")
         latencies[name].append((time.perf_counter() - started) * 1000)
         await asyncio.sleep(think * random.uniform(0.5, 1.5))
+    await connection.close()
 
 
 async def load(
@@ -130,8 +194,8 @@ async def load(
     latencies: dict[str, list[float]] = {name: [] for name, _ in routes}
     errors: list[str] = []
     olga = {"Authorization": f"Bearer {tokens['olga']}"}
-    # Idle connections expire before the server's own keep-alive (5 s) can close them under us.
-    limits = httpx.Limits(max_connections=CLIENTS + 2, keepalive_expiry=2.0)
+    # httpx only for the officer's decide jobs and their polling, a few calls a second.
+    limits = httpx.Limits(max_connections=4, keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
         size = (await http.get("/api/ledger/head", headers=_auth(tokens, "audrey"))).json()["size"]
         day, decided, failures = date(2025, 9, 1), [], []
@@ -157,7 +221,7 @@ async def load(
         started = time.perf_counter()
         tasks = [decides(until)] if with_decides else []
         tasks += [
-            client(http, routes, tokens, size, until, think, latencies, errors, budget)
+            client(url, routes, tokens, size, until, think, latencies, errors, budget)
             for _ in range(CLIENTS)
         ]
         await asyncio.gather(*tasks)
@@ -220,12 +284,14 @@ def main() -> None:
                 time.sleep(0.2)
         print(f"serving {store} at {url}; {CLIENTS} clients for {scale['seconds']} s")
         load_before, cpu_before = os.getloadavg()[0], _cpu_seconds(server.pid)
+        client_before = time.process_time()
         figures = asyncio.run(
             load(url, batch, tokens, scale["seconds"], args.think / 1000, not args.no_decide)
         )
         # The machine is shared: say how busy it was, and what the server itself spent.
         figures["load_average_1m"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
         figures["server_cpu_s"] = round(_cpu_seconds(server.pid) - cpu_before, 1)
+        figures["load_generator_cpu_s"] = round(time.process_time() - client_before, 1)
     finally:
         if server is not None:
             server.terminate()
