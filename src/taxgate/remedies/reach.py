@@ -86,6 +86,20 @@ class Reach:
         return sum(batch.items for batch in self.batches)
 
 
+def distinct_items(found: Iterable[Reach]) -> int:
+    """Released items reached by any order, each counted once: several orders reaching one
+    release name it in several notices, but it was handed over once. A batch's released
+    decisions are the same whichever order reaches it; its verdicts depend on each order's
+    ``effective``, so they are united by ledger index."""
+    decisions: dict[str, int] = {}
+    verdicts: dict[str, set[int]] = defaultdict(set)
+    for reach in found:
+        for batch in reach.batches:
+            decisions[batch.record.batch] = batch.items - len(batch.verdicts)
+            verdicts[batch.record.batch].update(batch.verdicts)
+    return sum(decisions.values()) + sum(len(v) for v in verdicts.values())
+
+
 class _Bars:
     """The orders that bar, on ``day``, a disclosure on a batch's terms: one law decision per
     distinct (recipient, purpose, basis, data), however many batches share it."""

@@ -21,7 +21,7 @@ from taxgate.errors import OptionError
 from taxgate.law import AgencyFacts, LawEngine, load_orders
 from taxgate.ledger import Ledger, TreeHead
 from taxgate.remedies.notices import comply_body, lift_body
-from taxgate.remedies.reach import reaches, why_not_reached
+from taxgate.remedies.reach import distinct_items, reaches, why_not_reached
 from taxgate.remedies.records import (
     COMPLY,
     LIFT,
@@ -45,10 +45,7 @@ class ScanResult:
     orders_seen: int  # order files read
     orders_recorded: int  # of which first seen by this scan
     head: TreeHead
-
-    @property
-    def reached_items(self) -> int:
-        return sum(n.items for n in self.notices if n.action == COMPLY)
+    reached_items: int  # released items any order reaches, each counted once
 
     def to_json(self) -> dict[str, Any]:
         """contracts.md §7's shape, exactly."""
@@ -124,4 +121,5 @@ def scan(
         orders_seen=len(seen),
         orders_recorded=len({entry.digest for entry in seen} - known),
         head=head,
+        reached_items=distinct_items(reached),
     )
