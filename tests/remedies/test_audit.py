@@ -172,6 +172,27 @@ def test_unusable_disclosure_lists_are_one_line_and_record_nothing(
     assert message in text and str(path) in text and "\n" not in text
 
 
+def test_a_list_with_no_disclosures_judges_none_and_records_nothing(
+    audited: Audited, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A system that disclosed nothing owes nothing: the header alone is a usable list (exit
+    0, every figure 0, a floor of $0), unlike a file without the required columns."""
+    path = tmp_path / "none.csv"
+    write_csv(audited.rows.slice(0, 0), path)
+    with Ledger.open(audited.store, audited.keys) as ledger:
+        size = ledger.size()
+    command = ["remedies", "audit", str(path), "--world", str(audited.world), "--json"]
+    with pytest.raises(SystemExit) as done:
+        main([*command, "--store", audited.store, "--keys", str(audited.keys)])
+    assert done.value.code == 0
+    doc = json.loads(capsys.readouterr().out)
+    counted = ("disclosures", "lawful", "unlawful", "unsettled", "looked_up", "floor_usd")
+    assert {key: doc[key] for key in counted} == dict.fromkeys(counted, 0)
+    assert doc["by_reason"] == {} and doc["screens"] == []
+    with Ledger.open(audited.store, audited.keys, create=False) as ledger:
+        assert ledger.size() == size
+
+
 def test_the_command_gives_the_same_figures_and_records_on_postgresql(
     audited: Audited, postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -76,6 +76,20 @@ _GROUP = (
 )
 
 
+# What ``_judge`` returns, for a list that holds no disclosure.
+_NONE_JUDGED: Final = pa.table(
+    {
+        "item_id": pa.array([], pa.string()),
+        "disclosed": pa.array([], pa.date32()),
+        "verdict": pa.array([], pa.string()),
+        "reasons": pa.array([], pa.list_(pa.string())),
+        "no_usable_address": pa.array([], pa.bool_()),
+        "wrong_person": pa.array([], pa.bool_()),
+        "tin": pa.array([], pa.string()),
+    }
+)
+
+
 @dataclass(frozen=True)
 class AuditResult:
     source: Path
@@ -184,6 +198,8 @@ def audit_disclosures(
     table = read_disclosures(
         disclosures, max_mb=chosen.intake.max_item_file_mb, registry=AgencyRegistry.load(agencies)
     )
+    if table.num_rows == 0:
+        return _summary(disclosures, audit_batch(disclosures), _NONE_JUDGED, 0, ())
     table = table.append_column("data_key", pc.binary_join(table["data"], ";"))
     table = normalize_items(table)
     groups = []

@@ -29,7 +29,7 @@ import pyarrow.csv as pacsv
 from taxgate.errors import InputError
 from taxgate.intake.agencies import AgencyRegistry
 from taxgate.intake.items import KNOWN_COLUMNS, ROW, load_items
-from taxgate.model import DATA_CATEGORIES, PURPOSES, RELEASE, Manifest
+from taxgate.model import DATA_CATEGORIES, ITEM_COLUMNS, PURPOSES, RELEASE, Manifest
 
 REQUIRED: Final = ("item_id", "disclosed", "recipient", "purpose", "basis")
 OPTIONAL: Final = ("disclosed_tin", "data", "statutory_authority", "received")
@@ -63,14 +63,14 @@ def read_disclosures(
 ) -> pa.Table:
     """The disclosures as intake's item table plus ``disclosed`` and ``received`` (date32),
     ``recipient``, ``purpose``, ``basis``, ``data`` (list of categories), ``disclosed_tin``
-    and ``statutory_authority`` (strings, empty when the column is absent)."""
+    and ``statutory_authority`` (strings, empty when the column is absent); a list of no
+    disclosures gives an empty table."""
     names = _header(path)
     for column in REQUIRED:
         if column not in names:
             raise InputError(
                 path, "missing required column", field=column, hint="see contracts.md §7"
             )
-    items = load_items(path, max_mb=max_mb)
     wanted = [name for name in (*REQUIRED[1:], *OPTIONAL) if name in names]
     extra = pacsv.read_csv(
         path,
@@ -82,6 +82,16 @@ def read_disclosures(
             quoted_strings_can_be_null=False,
         ),
     )
+    if extra.num_rows == 0:
+        # A system that disclosed nothing made a usable list: zero disclosures to judge. Its
+        # header is still held to the contract.
+        for column in ITEM_COLUMNS:
+            if column not in names:
+                raise InputError(
+                    path, "missing required column", field=column, hint="see contracts.md §2"
+                )
+        return pa.table({name: pa.array([], pa.string()) for name in names})
+    items = load_items(path, max_mb=max_mb)
     columns = {name: pc.utf8_trim_whitespace(extra[name]) for name in wanted}
     for name in OPTIONAL:
         columns.setdefault(name, pa.chunked_array([pa.array([""] * items.num_rows, pa.string())]))
