@@ -157,6 +157,8 @@ def _broken(audited: Audited, tmp_path: Path, edit: dict[str, object]) -> Path:
         ({"received": (1, "2025-09-01")}, "row 2, field 'received': after the disclosure"),
         ({"recipient": (4, "NSA")}, "row 5, field 'recipient': not an agency"),
         ({"date_of_birth": (0, "1990-13-01")}, "row 1, field 'date_of_birth': not a date"),
+        # A disclosure not yet made cannot be judged by the orders "in force then".
+        ({"disclosed": (3, "2999-01-01")}, "row 4, field 'disclosed': in the future"),
     ],
 )
 def test_unusable_disclosure_lists_are_one_line_and_record_nothing(

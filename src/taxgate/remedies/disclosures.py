@@ -126,6 +126,9 @@ def _bad_dates(dates: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _check(path: Path, table: pa.Table, registry: AgencyRegistry) -> None:
     _refuse(path, table, _bad_dates(table["disclosed"]), "disclosed", "not a date (YYYY-MM-DD)")
+    # ISO dates order as text: a disclosure dated after today has not been made.
+    future = pc.greater(table["disclosed"], date.today().isoformat())
+    _refuse(path, table, future, "disclosed", "in the future; a disclosure is judged once made")
     given = pc.not_equal(table["received"], "")
     bad = pc.and_(given, _bad_dates(table["received"]))
     _refuse(path, table, bad, "received", "not a date (YYYY-MM-DD); or leave it empty")
