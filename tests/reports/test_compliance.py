@@ -205,3 +205,35 @@ def test_an_unknown_order_is_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unknown order 'no-such-order'" in err
     assert not (tmp_path / "out" / "compliance.csv").exists()
+
+
+def test_an_order_that_reaches_nothing_still_gives_a_bundle_the_auditor_can_check(
+    ledger_url: tuple[str, Path], orders: Path, tmp_path: Path
+) -> None:
+    """The page tells the auditor to run `ledger check-proof proof-bundle/proofs.jsonl`; with no
+    entry in reach that command must still work and check the tree head the report is from."""
+    (orders / "income.toml").write_text(
+        ORDERS["bar-dhs.toml"]
+        .replace('"test-bar-dhs"', '"test-income-only"')
+        .replace('data = ["address"]', 'data = ["income"]'),
+        encoding="utf-8",
+    )
+    url, keys = ledger_url
+    out = tmp_path / "out"
+    with Ledger.open(url, keys, create=False) as ledger:
+        report = make_compliance_report(ledger, "test-income-only", out, orders=orders)
+    assert report.disclosed == () and report.cited == ()
+    published = tmp_path / "published.pub"
+    published.write_text(runner.invoke(app, ["ledger", "key", "--keys", str(keys)]).output)
+    proofs = out / "proof-bundle" / "proofs.jsonl"
+    result = runner.invoke(app, ["ledger", "check-proof", str(proofs), "--key", str(published)])
+    assert result.exit_code == 0, result.output
+    (document,) = [json.loads(line) for line in proofs.read_text(encoding="utf-8").splitlines()]
+    assert document["tree_head"] == report.head.to_dict()
+    # A bundle signed by another key does not pass for this ledger's.
+    other = tmp_path / "other-keys"
+    with Ledger.open(f"sqlite:///{tmp_path / 'other.db'}", other):
+        pass
+    published.write_text(runner.invoke(app, ["ledger", "key", "--keys", str(other)]).output)
+    result = runner.invoke(app, ["ledger", "check-proof", str(proofs), "--key", str(published)])
+    assert result.exit_code == 1
