@@ -166,3 +166,28 @@ def test_scanning_twice_never_issues_anything_the_second_time(
         size = ledger.size()
         assert scan(ledger, orders, day).issued == ()
         assert ledger.size() == size
+
+
+def test_a_lift_names_the_orders_that_still_reach_the_same_disclosures(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """Two orders reach one batch; one is stayed. Its lifting notice must not tell the
+    custodian that the data may leave quarantine while the other order's notice stands."""
+    ice = record(ledger, "ICE-1", "ICE", BEFORE, released=4)
+    fbi = record(ledger, "FBI-1", "FBI", BEFORE, released=2)
+    orders = tmp_path / "orders"
+    pi_order(orders, recipients=["ICE", "FBI"])
+    write_order(orders, "tro-ice", "tro", date(2026, 2, 1), recipients=["ICE"])
+    scan(ledger, orders, date(2026, 2, 5))
+    write_order(orders, "stay", "stay-of-order", date(2026, 3, 1), target=PI)
+    lifts = scan(ledger, orders, date(2026, 3, 2)).issued
+    docs = {str(doc["notice_id"]): doc for doc in notices(ledger)}
+    by_recipient = {docs[n]["recipient"]: docs[n] for n in lifts}
+    assert set(by_recipient) == {ice.recipient, fbi.recipient}
+    assert all(doc["action"] == "lift" for doc in by_recipient.values())
+    still = by_recipient[ice.recipient]
+    assert still["still_reached_by"] == ["tro-ice"]
+    assert "tro-ice" in str(still["lifted"]) and "may leave quarantine" not in str(still["lifted"])
+    free = by_recipient[fbi.recipient]
+    assert free["still_reached_by"] == []
+    assert "may leave quarantine" in str(free["lifted"])
