@@ -12,6 +12,7 @@ from tests.reports.conftest import record, tin, verdict
 from typer.testing import CliRunner
 
 from taxgate.cli import app, main
+from taxgate.errors import ConfigError
 from taxgate.ledger import Ledger
 from taxgate.ledger.checkpoint import open_checkpoint, published_key
 from taxgate.model import RELEASE, WITHHOLD
@@ -237,3 +238,31 @@ def test_an_order_that_reaches_nothing_still_gives_a_bundle_the_auditor_can_chec
     published.write_text(runner.invoke(app, ["ledger", "key", "--keys", str(other)]).output)
     result = runner.invoke(app, ["ledger", "check-proof", str(proofs), "--key", str(published)])
     assert result.exit_code == 1
+
+
+def test_a_registry_that_lacks_a_recipient_is_refused_not_read_as_out_of_reach(
+    store_url: str, orders: Path, tmp_path: Path
+) -> None:
+    """HSI, a component of ICE in the registry its batch was decided with, is within reach of
+    an order naming DHS. Judged with a registry that does not know HSI, the report would say
+    nothing was released in breach; it names the batch and the option instead."""
+    shipped = Path(__file__).parents[2] / "src" / "taxgate" / "intake" / "agencies.toml"
+    registry = tmp_path / "agencies.toml"
+    registry.write_text(
+        shipped.read_text(encoding="utf-8")
+        + '\n[agencies.HSI]\nname = "Homeland Security Investigations"\nparent = "ICE"\n'
+        'i2_signers = ["Inspector General"]\ni1_authorisers = []\n'
+        "open_findings = false\ncorrective_plan = false\n",
+        encoding="utf-8",
+    )
+    keys = tmp_path / "keys"
+    with Ledger.open(store_url, keys) as ledger:
+        record(ledger, "HSI-1", "HSI", date(2025, 11, 1), _items("H", 3, 50))
+        report = make_compliance_report(
+            ledger, "test-bar-dhs", tmp_path / "one", orders=orders, agencies=registry
+        )
+        assert report.count("breach") == 3
+        with pytest.raises(ConfigError) as raised:
+            make_compliance_report(ledger, "test-bar-dhs", tmp_path / "two", orders=orders)
+    assert "HSI-1@2025-11-01" in str(raised.value) and "--agencies" in str(raised.value)
+    assert not (tmp_path / "two" / "compliance.csv").exists()
