@@ -5,11 +5,12 @@
   ``stay-of-agency-action``): **stop all use and quarantine**. The data is preserved, not
   destroyed: the case is not decided, the data may be evidence in it, and the order may be
   stayed or vacated on appeal (then a lifting notice releases the quarantine). Destroying
-  it would moot the court's final decision, so the only certificate accepted is
-  ``quarantined``.
+  it would moot the court's final decision, so the certificate asked for is ``quarantined``.
 - final relief (``permanent-injunction``): **stop all use and destroy or return** the data,
   as a recipient must once its use has ended (§6103(p)(4)(F)); certificates ``destroyed`` or
   ``returned``.
+A custodian may still certify any of the three (contracts.md §7): what was done is recorded
+as given, and marked when it is not what the notice asked for (``status``).
 The order's ``data`` limits *which* disclosures a notice names (the reach), not what is done
 with them. The deadline is the order's own ``notice_deadline``: a court's deadline binds on
 the day it names, so a notice issued after it is overdue from its first day.
