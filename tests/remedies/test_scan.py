@@ -115,7 +115,8 @@ def test_a_stay_issues_a_lifting_notice_and_a_stay_of_the_stay_a_new_one(
     # The stay applies from March 1: released from that day, before the lifting notice.
     assert state(date(2026, 2, 28))[comply] == "overdue"
     assert state(date(2026, 3, 1))[comply] == "released"
-    assert state(date(2026, 3, 2)) == {comply: "superseded", lift: "released"}
+    # Once the lift is issued the notice stays released (contracts.md §7), not "superseded".
+    assert state(date(2026, 3, 2)) == {comply: "released", lift: "released"}
     assert state(date(2026, 4, 1))[again] == "overdue"  # the court's deadline stands
 
 

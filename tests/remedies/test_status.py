@@ -192,13 +192,14 @@ def _notice(index: int, issued: int, deadline: int | None, lift: bool) -> Notice
 def _oracle(
     notices: list[Notice], acks: list[Acknowledgement], stay: int | None, day: date
 ) -> dict[str, str]:
-    issued = [n for n in notices if n.as_of <= day]
-    latest = max(issued, key=lambda n: (n.as_of, n.index), default=None)
+    issued = sorted((n for n in notices if n.as_of <= day), key=lambda n: (n.as_of, n.index))
     found = {}
-    for n in issued:
+    for position, n in enumerate(issued):
         mine = [a for a in acks if a.notice_id == n.notice_id and a.as_of <= day]
-        if n is not latest:
-            found[n.notice_id] = "superseded"
+        if position + 1 < len(issued):
+            # Replaced: by a lifting notice, its obligations ended; otherwise superseded.
+            lifted = issued[position + 1].action == "lift"
+            found[n.notice_id] = "released" if lifted else "superseded"
         elif n.action == "lift" or (stay is not None and day >= DAY0 + timedelta(stay)):
             found[n.notice_id] = "released"
         elif any(a.certificate for a in mine):

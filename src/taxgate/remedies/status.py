@@ -3,9 +3,9 @@
 States (``remedies status``), for a notice issued on or before the day asked:
 
 - ``superseded``: a later notice for the same order and recipient agency (issued by that day)
-  replaces it; the later one is the one to act on.
-- ``released``: it is a lifting notice, or its order does not apply that day (stayed,
-  vacated, expired), by the orders the ledger has recorded.
+  replaces it, naming a changed reach; the later one is the one to act on.
+- ``released``: it is a lifting notice, or a lifting notice replaced it, or its order does not
+  apply that day (stayed, vacated, expired), by the orders the ledger has recorded.
 - ``certified``: a custodian certified (quarantined, destroyed, returned) by that day;
   ``certificate_as_required`` says whether it was a certificate the notice asked for.
 - ``acknowledged``: a custodian acknowledged by that day (``late`` when after the deadline).
@@ -142,7 +142,9 @@ def _state(
     acknowledged = acks[0].as_of if acks else None
     certified = next((a for a in acks if a.certificate), None)
     if later:
-        status = SUPERSEDED
+        # Replaced by a lifting notice, its obligations ended: contracts.md §7's ``released``,
+        # the same state it had from the stay's first day until the scan that issued the lift.
+        status = RELEASED if later[0].action == LIFT else SUPERSEDED
     elif notice.action == LIFT or (notice.order in known and notice.order not in live):
         status = RELEASED
     elif certified is not None:
@@ -231,7 +233,7 @@ def acknowledge(
         )
     orders = latest_orders(seen_orders(ledger))
     before = _own(states(notices, recorded_acks(ledger), orders, as_of), notice_id)
-    if before.status == SUPERSEDED:
+    if before.superseded_by:
         raise ConflictError(
             f"notice {notice_id} was superseded by {before.superseded_by} by "
             f"{as_of.isoformat()}: acknowledge {before.superseded_by} instead"
