@@ -208,3 +208,30 @@ def test_the_command_gives_the_same_figures_and_records_on_postgresql(
         recorded = ledger.entries_of("inspection", audit_batch(audited.disclosures))
         assert len(recorded) == audited.result.looked_up
         assert ledger.verify().ok
+
+
+def test_an_i1_disclosure_is_judged_on_its_court_order_only_when_the_list_gives_it(
+    audited: Audited, tmp_path: Path
+) -> None:
+    """A §6103(i)(1) disclosure rests on an ex parte court order, a fact of the request that a
+    disclosure list need not carry (like the signer): without an ``ex_parte_order`` column it
+    is not judged, so the floor stays a lower bound; with the column, an empty cell is a
+    disclosure without the order (request.basis)."""
+    rows = audited.rows.slice(0, 6)
+    rows = rows.set_column(
+        rows.column_names.index("basis"), "basis", pa.array(["6103(i)(1)"] * rows.num_rows)
+    )
+    absent, given, empty = tmp_path / "absent.csv", tmp_path / "given.csv", tmp_path / "empty.csv"
+    write_csv(rows, absent)
+    order = "No. 26-mj-0001 (D.D.C.)"
+    write_csv(rows.append_column("ex_parte_order", pa.array([order] * rows.num_rows)), given)
+    write_csv(rows.append_column("ex_parte_order", pa.array([""] * rows.num_rows)), empty)
+    with Ledger.open(audited.store, audited.keys) as ledger:
+        found = {
+            name: audit_disclosures(ledger, path, audited.world)
+            for name, path in (("absent", absent), ("given", given), ("empty", empty))
+        }
+    assert reasons.BASIS not in found["absent"].by_reason
+    assert found["absent"].to_json()["by_reason"] == found["given"].to_json()["by_reason"]
+    assert found["empty"].by_reason[reasons.BASIS] == rows.num_rows
+    assert found["empty"].unlawful == rows.num_rows

@@ -73,6 +73,7 @@ _GROUP = (
     "basis",
     "data_key",
     "statutory_authority",
+    "ex_parte_order",
 )
 
 
@@ -145,7 +146,7 @@ def _manifest(source: Path, group: dict[str, Any]) -> Manifest:
         data=tuple(group["data_key"].split(";")),
         items_path=source,
         certification=True,
-        ex_parte_order="",
+        ex_parte_order=group["ex_parte_order"],
         signer=Signer("", "", group["recipient"]),
         path=source,
     )

@@ -11,6 +11,8 @@ reader checks (``intake.items.load_items``: names the row and field of any probl
   (for 8 U.S.C. 1253(a)(1), a final removal order at least 90 days old) are judged.
 - ``received``: the day the request was received (default: the disclosure's date), from which
   that interval is measured.
+- ``ex_parte_order``: for basis 6103(i)(1), the court order's citation; an empty cell is a
+  disclosure without one. Without the column the order is not judged.
 
 Every problem is one ``InputError`` naming the file, the 1-based data row and the field.
 """
@@ -32,8 +34,11 @@ from taxgate.intake.items import KNOWN_COLUMNS, ROW, load_items
 from taxgate.model import DATA_CATEGORIES, ITEM_COLUMNS, PURPOSES, RELEASE, Manifest
 
 REQUIRED: Final = ("item_id", "disclosed", "recipient", "purpose", "basis")
-OPTIONAL: Final = ("disclosed_tin", "data", "statutory_authority", "received")
+OPTIONAL: Final = ("disclosed_tin", "data", "statutory_authority", "received", "ex_parte_order")
 DEFAULT_DATA: Final = "address"
+# Without an ``ex_parte_order`` column a §6103(i)(1) disclosure's court order is not judged
+# (like the signer and the certification): it counts as given, so the floor stays a lower bound.
+NOT_GIVEN_ORDER: Final = "(not in the disclosure list: not judged)"
 
 
 def _header(path: Path) -> list[str]:
@@ -62,9 +67,9 @@ def read_disclosures(
     path: Path, *, max_mb: int, registry: AgencyRegistry | None = None
 ) -> pa.Table:
     """The disclosures as intake's item table plus ``disclosed`` and ``received`` (date32),
-    ``recipient``, ``purpose``, ``basis``, ``data`` (list of categories), ``disclosed_tin``
-    and ``statutory_authority`` (strings, empty when the column is absent); a list of no
-    disclosures gives an empty table."""
+    ``recipient``, ``purpose``, ``basis``, ``data`` (list of categories), ``disclosed_tin``,
+    ``statutory_authority`` and ``ex_parte_order`` (strings, empty when the column is absent,
+    but ``NOT_GIVEN_ORDER`` for the order); a list of no disclosures gives an empty table."""
     names = _header(path)
     for column in REQUIRED:
         if column not in names:
@@ -94,7 +99,10 @@ def read_disclosures(
     items = load_items(path, max_mb=max_mb)
     columns = {name: pc.utf8_trim_whitespace(extra[name]) for name in wanted}
     for name in OPTIONAL:
-        columns.setdefault(name, pa.chunked_array([pa.array([""] * items.num_rows, pa.string())]))
+        default = NOT_GIVEN_ORDER if name == "ex_parte_order" else ""
+        columns.setdefault(
+            name, pa.chunked_array([pa.array([default] * items.num_rows, pa.string())])
+        )
     table = pa.table(columns)
     _check(path, table, registry or AgencyRegistry.load())
     disclosed = pc.strptime(table["disclosed"], format="%Y-%m-%d", unit="s").cast(pa.date32())
@@ -112,6 +120,7 @@ def read_disclosures(
         ("data", categories),
         ("disclosed_tin", pc.replace_substring_regex(table["disclosed_tin"], r"[^0-9]", "")),
         ("statutory_authority", table["statutory_authority"]),
+        ("ex_parte_order", table["ex_parte_order"]),
     ):
         items = items.append_column(name, column)
     return items.sort_by(ROW)
