@@ -157,6 +157,8 @@ def _broken(audited: Audited, tmp_path: Path, edit: dict[str, object]) -> Path:
         ({"received": (1, "2025-09-01")}, "row 2, field 'received': after the disclosure"),
         ({"recipient": (4, "NSA")}, "row 5, field 'recipient': not an agency"),
         ({"date_of_birth": (0, "1990-13-01")}, "row 1, field 'date_of_birth': not a date"),
+        # A disclosure not yet made cannot be judged by the orders "in force then".
+        ({"disclosed": (3, "2999-01-01")}, "row 4, field 'disclosed': in the future"),
     ],
 )
 def test_unusable_disclosure_lists_are_one_line_and_record_nothing(
@@ -172,6 +174,27 @@ def test_unusable_disclosure_lists_are_one_line_and_record_nothing(
     assert message in text and str(path) in text and "\n" not in text
 
 
+def test_a_list_with_no_disclosures_judges_none_and_records_nothing(
+    audited: Audited, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A system that disclosed nothing owes nothing: the header alone is a usable list (exit
+    0, every figure 0, a floor of $0), unlike a file without the required columns."""
+    path = tmp_path / "none.csv"
+    write_csv(audited.rows.slice(0, 0), path)
+    with Ledger.open(audited.store, audited.keys) as ledger:
+        size = ledger.size()
+    command = ["remedies", "audit", str(path), "--world", str(audited.world), "--json"]
+    with pytest.raises(SystemExit) as done:
+        main([*command, "--store", audited.store, "--keys", str(audited.keys)])
+    assert done.value.code == 0
+    doc = json.loads(capsys.readouterr().out)
+    counted = ("disclosures", "lawful", "unlawful", "unsettled", "looked_up", "floor_usd")
+    assert {key: doc[key] for key in counted} == dict.fromkeys(counted, 0)
+    assert doc["by_reason"] == {} and doc["screens"] == []
+    with Ledger.open(audited.store, audited.keys, create=False) as ledger:
+        assert ledger.size() == size
+
+
 def test_the_command_gives_the_same_figures_and_records_on_postgresql(
     audited: Audited, postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -185,3 +208,30 @@ def test_the_command_gives_the_same_figures_and_records_on_postgresql(
         recorded = ledger.entries_of("inspection", audit_batch(audited.disclosures))
         assert len(recorded) == audited.result.looked_up
         assert ledger.verify().ok
+
+
+def test_an_i1_disclosure_is_judged_on_its_court_order_only_when_the_list_gives_it(
+    audited: Audited, tmp_path: Path
+) -> None:
+    """A §6103(i)(1) disclosure rests on an ex parte court order, a fact of the request that a
+    disclosure list need not carry (like the signer): without an ``ex_parte_order`` column it
+    is not judged, so the floor stays a lower bound; with the column, an empty cell is a
+    disclosure without the order (request.basis)."""
+    rows = audited.rows.slice(0, 6)
+    rows = rows.set_column(
+        rows.column_names.index("basis"), "basis", pa.array(["6103(i)(1)"] * rows.num_rows)
+    )
+    absent, given, empty = tmp_path / "absent.csv", tmp_path / "given.csv", tmp_path / "empty.csv"
+    write_csv(rows, absent)
+    order = "No. 26-mj-0001 (D.D.C.)"
+    write_csv(rows.append_column("ex_parte_order", pa.array([order] * rows.num_rows)), given)
+    write_csv(rows.append_column("ex_parte_order", pa.array([""] * rows.num_rows)), empty)
+    with Ledger.open(audited.store, audited.keys) as ledger:
+        found = {
+            name: audit_disclosures(ledger, path, audited.world)
+            for name, path in (("absent", absent), ("given", given), ("empty", empty))
+        }
+    assert reasons.BASIS not in found["absent"].by_reason
+    assert found["absent"].to_json()["by_reason"] == found["given"].to_json()["by_reason"]
+    assert found["empty"].by_reason[reasons.BASIS] == rows.num_rows
+    assert found["empty"].unlawful == rows.num_rows

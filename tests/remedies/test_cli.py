@@ -142,3 +142,23 @@ def test_a_notice_file_verifies_alone_and_its_sealed_copy_opens_for_the_recipien
     path.write_bytes(path.read_bytes().replace(b'"items":4', b'"items":3'))
     code, _, err = run(capsys, "remedies", "verify", str(path))
     assert code == 1 and "does not match its signature" in err
+
+
+def test_a_notice_written_over_a_file_is_one_line_not_a_traceback(
+    store: tuple[str, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, keys, orders = store
+    where = ("--store", url, "--keys", str(keys))
+    code, out, _ = run(
+        capsys, "remedies", "scan", "--orders", str(orders), "--as-of", "2026-02-05", "--json",
+        *where,
+    )  # fmt: skip
+    (notice,) = json.loads(out)["notices"]
+    taken = tmp_path / "taken.txt"
+    taken.write_text("not a folder\n")
+    code, out, err = run(
+        capsys, "remedies", "notice", notice["notice_id"], "--out", str(taken), *where
+    )
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and str(taken) in err and "not a directory" in err
+    assert "Traceback" not in err and taken.read_text() == "not a folder\n"

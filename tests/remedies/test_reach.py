@@ -163,3 +163,29 @@ def test_a_notice_names_ledger_indexes_and_digests_never_a_tin(
     assert not [tin for tin in tins if tin in text]
     assert doc["required"] == ["stop-use", "quarantine"] and doc["preserve"] is True
     assert doc["deadline"] == "2026-02-10"
+
+
+def test_an_item_reached_by_several_orders_is_counted_once(ledger: Ledger, tmp_path: Path) -> None:
+    """``reached_items`` counts disclosures, not (order, disclosure) pairs: two orders reaching
+    the same release name it in two notices, but it is one item handed over."""
+    ice = record(ledger, "ICE-1", "ICE", BEFORE, released=4, review=3)
+    fbi = record(ledger, "FBI-1", "FBI", BEFORE, released=6)
+    # One verdict released before both orders, one between them: the later order reaches both.
+    ledger.append_batch(
+        [
+            Entry("verdict", ice.batch, "ICE-1-0001", outcome="release", as_of=date(2025, 9, 1)),
+            Entry("verdict", ice.batch, "ICE-1-0003", outcome="release", as_of=date(2026, 2, 20)),
+        ]
+    )
+    orders = tmp_path / "orders"
+    pi_order(orders)  # DHS, from 2026-02-05
+    write_order(orders, "tro-all", "tro", date(2026, 3, 1), recipients=["*"])
+    result = scan(ledger, orders, date(2026, 3, 2))
+    by_key = {(n.order, n.recipient): n.items for n in result.notices}
+    assert by_key == {
+        (PI, "ICE"): ice.released + 1,
+        ("tro-all", "ICE"): ice.released + 2,
+        ("tro-all", "FBI"): fbi.released,
+    }
+    assert result.reached_items == ice.released + 2 + fbi.released
+    assert result.to_json()["reached_items"] == ice.released + 2 + fbi.released

@@ -115,7 +115,8 @@ def test_a_stay_issues_a_lifting_notice_and_a_stay_of_the_stay_a_new_one(
     # The stay applies from March 1: released from that day, before the lifting notice.
     assert state(date(2026, 2, 28))[comply] == "overdue"
     assert state(date(2026, 3, 1))[comply] == "released"
-    assert state(date(2026, 3, 2)) == {comply: "superseded", lift: "released"}
+    # Once the lift is issued the notice stays released (contracts.md §7), not "superseded".
+    assert state(date(2026, 3, 2)) == {comply: "released", lift: "released"}
     assert state(date(2026, 4, 1))[again] == "overdue"  # the court's deadline stands
 
 
@@ -166,3 +167,57 @@ def test_scanning_twice_never_issues_anything_the_second_time(
         size = ledger.size()
         assert scan(ledger, orders, day).issued == ()
         assert ledger.size() == size
+
+
+def test_a_lift_names_the_orders_that_still_reach_the_same_disclosures(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """Two orders reach one batch; one is stayed. Its lifting notice must not tell the
+    custodian that the data may leave quarantine while the other order's notice stands."""
+    ice = record(ledger, "ICE-1", "ICE", BEFORE, released=4)
+    fbi = record(ledger, "FBI-1", "FBI", BEFORE, released=2)
+    orders = tmp_path / "orders"
+    pi_order(orders, recipients=["ICE", "FBI"])
+    write_order(orders, "tro-ice", "tro", date(2026, 2, 1), recipients=["ICE"])
+    scan(ledger, orders, date(2026, 2, 5))
+    write_order(orders, "stay", "stay-of-order", date(2026, 3, 1), target=PI)
+    lifts = scan(ledger, orders, date(2026, 3, 2)).issued
+    docs = {str(doc["notice_id"]): doc for doc in notices(ledger)}
+    by_recipient = {docs[n]["recipient"]: docs[n] for n in lifts}
+    assert set(by_recipient) == {ice.recipient, fbi.recipient}
+    assert all(doc["action"] == "lift" for doc in by_recipient.values())
+    still = by_recipient[ice.recipient]
+    assert still["still_reached_by"] == ["tro-ice"]
+    assert "tro-ice" in str(still["lifted"]) and "may leave quarantine" not in str(still["lifted"])
+    free = by_recipient[fbi.recipient]
+    assert free["still_reached_by"] == []
+    assert "may leave quarantine" in str(free["lifted"])
+
+
+def test_a_scan_with_a_registry_that_lacks_a_recipient_refuses_instead_of_lifting(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """A batch decided under a registry where HSI is a component of ICE (so of DHS): scanned
+    with the shipped registry, which does not know HSI, the order would seem not to reach it
+    and the notice would be lifted. That is a wrong --agencies, named, and nothing recorded."""
+    shipped = Path(__file__).parents[2] / "src" / "taxgate" / "intake" / "agencies.toml"
+    registry = tmp_path / "agencies.toml"
+    registry.write_text(
+        shipped.read_text(encoding="utf-8")
+        + '\n[agencies.HSI]\nname = "Homeland Security Investigations"\nparent = "ICE"\n'
+        'i2_signers = ["Inspector General"]\ni1_authorisers = []\n'
+        "open_findings = false\ncorrective_plan = false\n",
+        encoding="utf-8",
+    )
+    hsi = record(ledger, "HSI-1", "HSI", BEFORE, released=3)
+    orders = tmp_path / "orders"
+    pi_order(orders)  # DHS
+    (notice,) = scan(ledger, orders, date(2026, 2, 5), agencies=registry).notices
+    assert (notice.recipient, notice.items) == ("HSI", hsi.released)
+    size = ledger.size()
+    with pytest.raises(ConfigError) as raised:
+        scan(ledger, orders, date(2026, 2, 6))
+    message = str(raised.value)
+    assert hsi.batch in message and "'HSI'" in message and "--agencies" in message
+    assert "\n" not in message
+    assert ledger.size() == size

@@ -80,6 +80,8 @@ def test_a_certificate_makes_it_certified(ledger: Ledger, notice: str) -> None:
         "method": "moved to sealed storage",
         "date": "2026-02-09",
         "by": "R. Diaz, Records Officer",
+        "required": ["quarantined"],
+        "as_required": True,
     }
 
 
@@ -90,10 +92,41 @@ def test_a_final_order_asks_for_destruction_or_return(ledger: Ledger, tmp_path: 
         notice_deadline=date(2026, 7, 1),
     )  # fmt: skip
     (notice,) = scan(ledger, tmp_path / "orders", date(2026, 6, 1)).issued
-    with pytest.raises(ConflictError, match="accepts destroyed or returned"):
-        acknowledge(ledger, notice, "R. Diaz", "Records Officer", date(2026, 6, 2), "quarantined")
     done = acknowledge(ledger, notice, "R. Diaz", "Records Officer", date(2026, 6, 2), "destroyed")
-    assert done.status.status == "certified"
+    assert done.status.status == "certified" and done.status.certificate_as_required
+
+
+def test_a_certificate_other_than_the_notice_asked_for_is_recorded_and_flagged(
+    ledger: Ledger, notice: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """contracts.md §7 lets a custodian certify destroyed, quarantined or returned. What the
+    custodian did is a fact the record must hold, even when the notice (an interim order:
+    quarantine) asked for something else; the record says it was not what was asked."""
+    size = ledger.size()
+    done = acknowledge(ledger, notice, "R. Diaz", "Records Officer", date(2026, 2, 9), "destroyed")
+    assert done.recorded and ledger.size() == size + 1
+    assert (done.status.status, done.status.certificate) == ("certified", "destroyed")
+    assert not done.status.certificate_as_required
+    assert done.status.to_full_json()["certificate_as_required"] is False
+    _, entry = ledger.entries_of("acknowledgement", "remedies")[-1]
+    assert entry["details"]["certificate"]["kind"] == "destroyed"
+    assert entry["details"]["certificate"]["required"] == ["quarantined"]
+    assert entry["details"]["certificate"]["as_required"] is False
+    (found,) = notice_status(ledger, date(2026, 2, 20))
+    assert (found.status, found.certificate_as_required) == ("certified", False)
+
+
+def test_a_lifting_notice_takes_no_certificate(ledger: Ledger, tmp_path: Path) -> None:
+    record(ledger, "ICE-1", "ICE", date(2025, 8, 7), released=4)
+    orders = tmp_path / "orders"
+    pi_order(orders)
+    write_order(orders, "stay", "stay-of-order", date(2026, 3, 1), target=PI)
+    scan(ledger, orders, date(2026, 2, 5))
+    (lift,) = scan(ledger, orders, date(2026, 3, 1)).issued
+    size = ledger.size()
+    with pytest.raises(ConflictError, match="lifts an earlier one"):
+        acknowledge(ledger, lift, "R. Diaz", "Records Officer", date(2026, 3, 2), "destroyed")
+    assert ledger.size() == size
 
 
 def test_bad_acknowledgements_are_one_line_and_record_nothing(
@@ -107,7 +140,6 @@ def test_bad_acknowledgements_are_one_line_and_record_nothing(
         (OptionError, "in the future", {"as_of": date.today() + timedelta(days=1)}),
         (OptionError, "--custodian", {"custodian": " "}),
         (OptionError, "--certify", {"certify": "shredded"}),
-        (ConflictError, "preserved", {"certify": "destroyed"}),
     ]
     for error, message, change in cases:
         arguments: dict[str, object] = {
@@ -160,13 +192,14 @@ def _notice(index: int, issued: int, deadline: int | None, lift: bool) -> Notice
 def _oracle(
     notices: list[Notice], acks: list[Acknowledgement], stay: int | None, day: date
 ) -> dict[str, str]:
-    issued = [n for n in notices if n.as_of <= day]
-    latest = max(issued, key=lambda n: (n.as_of, n.index), default=None)
+    issued = sorted((n for n in notices if n.as_of <= day), key=lambda n: (n.as_of, n.index))
     found = {}
-    for n in issued:
+    for position, n in enumerate(issued):
         mine = [a for a in acks if a.notice_id == n.notice_id and a.as_of <= day]
-        if n is not latest:
-            found[n.notice_id] = "superseded"
+        if position + 1 < len(issued):
+            # Replaced: by a lifting notice, its obligations ended; otherwise superseded.
+            lifted = issued[position + 1].action == "lift"
+            found[n.notice_id] = "released" if lifted else "superseded"
         elif n.action == "lift" or (stay is not None and day >= DAY0 + timedelta(stay)):
             found[n.notice_id] = "released"
         elif any(a.certificate for a in mine):

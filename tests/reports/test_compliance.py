@@ -12,6 +12,7 @@ from tests.reports.conftest import record, tin, verdict
 from typer.testing import CliRunner
 
 from taxgate.cli import app, main
+from taxgate.errors import ConfigError
 from taxgate.ledger import Ledger
 from taxgate.ledger.checkpoint import open_checkpoint, published_key
 from taxgate.model import RELEASE, WITHHOLD
@@ -205,3 +206,63 @@ def test_an_unknown_order_is_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unknown order 'no-such-order'" in err
     assert not (tmp_path / "out" / "compliance.csv").exists()
+
+
+def test_an_order_that_reaches_nothing_still_gives_a_bundle_the_auditor_can_check(
+    ledger_url: tuple[str, Path], orders: Path, tmp_path: Path
+) -> None:
+    """The page tells the auditor to run `ledger check-proof proof-bundle/proofs.jsonl`; with no
+    entry in reach that command must still work and check the tree head the report is from."""
+    (orders / "income.toml").write_text(
+        ORDERS["bar-dhs.toml"]
+        .replace('"test-bar-dhs"', '"test-income-only"')
+        .replace('data = ["address"]', 'data = ["income"]'),
+        encoding="utf-8",
+    )
+    url, keys = ledger_url
+    out = tmp_path / "out"
+    with Ledger.open(url, keys, create=False) as ledger:
+        report = make_compliance_report(ledger, "test-income-only", out, orders=orders)
+    assert report.disclosed == () and report.cited == ()
+    published = tmp_path / "published.pub"
+    published.write_text(runner.invoke(app, ["ledger", "key", "--keys", str(keys)]).output)
+    proofs = out / "proof-bundle" / "proofs.jsonl"
+    result = runner.invoke(app, ["ledger", "check-proof", str(proofs), "--key", str(published)])
+    assert result.exit_code == 0, result.output
+    (document,) = [json.loads(line) for line in proofs.read_text(encoding="utf-8").splitlines()]
+    assert document["tree_head"] == report.head.to_dict()
+    # A bundle signed by another key does not pass for this ledger's.
+    other = tmp_path / "other-keys"
+    with Ledger.open(f"sqlite:///{tmp_path / 'other.db'}", other):
+        pass
+    published.write_text(runner.invoke(app, ["ledger", "key", "--keys", str(other)]).output)
+    result = runner.invoke(app, ["ledger", "check-proof", str(proofs), "--key", str(published)])
+    assert result.exit_code == 1
+
+
+def test_a_registry_that_lacks_a_recipient_is_refused_not_read_as_out_of_reach(
+    store_url: str, orders: Path, tmp_path: Path
+) -> None:
+    """HSI, a component of ICE in the registry its batch was decided with, is within reach of
+    an order naming DHS. Judged with a registry that does not know HSI, the report would say
+    nothing was released in breach; it names the batch and the option instead."""
+    shipped = Path(__file__).parents[2] / "src" / "taxgate" / "intake" / "agencies.toml"
+    registry = tmp_path / "agencies.toml"
+    registry.write_text(
+        shipped.read_text(encoding="utf-8")
+        + '\n[agencies.HSI]\nname = "Homeland Security Investigations"\nparent = "ICE"\n'
+        'i2_signers = ["Inspector General"]\ni1_authorisers = []\n'
+        "open_findings = false\ncorrective_plan = false\n",
+        encoding="utf-8",
+    )
+    keys = tmp_path / "keys"
+    with Ledger.open(store_url, keys) as ledger:
+        record(ledger, "HSI-1", "HSI", date(2025, 11, 1), _items("H", 3, 50))
+        report = make_compliance_report(
+            ledger, "test-bar-dhs", tmp_path / "one", orders=orders, agencies=registry
+        )
+        assert report.count("breach") == 3
+        with pytest.raises(ConfigError) as raised:
+            make_compliance_report(ledger, "test-bar-dhs", tmp_path / "two", orders=orders)
+    assert "HSI-1@2025-11-01" in str(raised.value) and "--agencies" in str(raised.value)
+    assert not (tmp_path / "two" / "compliance.csv").exists()

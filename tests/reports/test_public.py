@@ -195,3 +195,19 @@ def test_bad_inputs_are_one_line_and_record_nothing(
     with Ledger.open(filled.url, filled.keys, create=False) as ledger:
         assert ledger.entries_of("budget") == []
     assert not (tmp_path / "out" / "public.csv").exists()
+
+
+def test_a_tiny_epsilon_publishes_the_noise_as_drawn_not_clipped(
+    filled: Filled, tmp_path: Path
+) -> None:
+    """At epsilon 1e-9 the noise scale is in the billions: a cell must not be pinned at a
+    machine integer's bound (a 32-bit sampler saturates there), which would publish the same
+    figure for many cells and misstate the error the page promises."""
+    out = tmp_path / "tiny"
+    with Ledger.open(filled.url, filled.keys, create=False) as ledger:
+        report = make_public_report(ledger, "2025", 1e-9, out)
+    assert report.budget.scale > 2**31  # the premise: a cell's noise often passes 2^31
+    noised = [int(r["count"]) for r in _read_csv(out / "public.csv") if r["section"] != "requests"]
+    assert not {2**31 - 1, -(2**31)} & set(noised)
+    # Half of all draws lie beyond 0.674 scales: some cells are beyond 32 bits.
+    assert any(abs(n) > 2**31 for n in noised)

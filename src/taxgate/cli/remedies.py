@@ -125,9 +125,12 @@ def ack_command(
         result = acknowledge(ledger, notice, custodian, title, day, certify, method=method)
     state = result.status
     late = " (after its deadline)" if state.late else ""
+    asked = (
+        "" if state.certificate_as_required else f" ({state.certificate}: not what it asked for)"
+    )
     done = "recorded" if result.recorded else "already recorded"
     typer.echo(
-        f"{done} at ledger entry {result.index}: notice {notice} is {state.status}{late} "
+        f"{done} at ledger entry {result.index}: notice {notice} is {state.status}{asked}{late} "
         f"as of {day.isoformat()}"
     )
 

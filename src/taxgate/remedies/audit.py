@@ -73,6 +73,21 @@ _GROUP = (
     "basis",
     "data_key",
     "statutory_authority",
+    "ex_parte_order",
+)
+
+
+# What ``_judge`` returns, for a list that holds no disclosure.
+_NONE_JUDGED: Final = pa.table(
+    {
+        "item_id": pa.array([], pa.string()),
+        "disclosed": pa.array([], pa.date32()),
+        "verdict": pa.array([], pa.string()),
+        "reasons": pa.array([], pa.list_(pa.string())),
+        "no_usable_address": pa.array([], pa.bool_()),
+        "wrong_person": pa.array([], pa.bool_()),
+        "tin": pa.array([], pa.string()),
+    }
 )
 
 
@@ -131,7 +146,7 @@ def _manifest(source: Path, group: dict[str, Any]) -> Manifest:
         data=tuple(group["data_key"].split(";")),
         items_path=source,
         certification=True,
-        ex_parte_order="",
+        ex_parte_order=group["ex_parte_order"],
         signer=Signer("", "", group["recipient"]),
         path=source,
     )
@@ -184,6 +199,8 @@ def audit_disclosures(
     table = read_disclosures(
         disclosures, max_mb=chosen.intake.max_item_file_mb, registry=AgencyRegistry.load(agencies)
     )
+    if table.num_rows == 0:
+        return _summary(disclosures, audit_batch(disclosures), _NONE_JUDGED, 0, ())
     table = table.append_column("data_key", pc.binary_join(table["data"], ";"))
     table = normalize_items(table)
     groups = []

@@ -11,6 +11,8 @@ reader checks (``intake.items.load_items``: names the row and field of any probl
   (for 8 U.S.C. 1253(a)(1), a final removal order at least 90 days old) are judged.
 - ``received``: the day the request was received (default: the disclosure's date), from which
   that interval is measured.
+- ``ex_parte_order``: for basis 6103(i)(1), the court order's citation; an empty cell is a
+  disclosure without one. Without the column the order is not judged.
 
 Every problem is one ``InputError`` naming the file, the 1-based data row and the field.
 """
@@ -29,11 +31,14 @@ import pyarrow.csv as pacsv
 from taxgate.errors import InputError
 from taxgate.intake.agencies import AgencyRegistry
 from taxgate.intake.items import KNOWN_COLUMNS, ROW, load_items
-from taxgate.model import DATA_CATEGORIES, PURPOSES, RELEASE, Manifest
+from taxgate.model import DATA_CATEGORIES, ITEM_COLUMNS, PURPOSES, RELEASE, Manifest
 
 REQUIRED: Final = ("item_id", "disclosed", "recipient", "purpose", "basis")
-OPTIONAL: Final = ("disclosed_tin", "data", "statutory_authority", "received")
+OPTIONAL: Final = ("disclosed_tin", "data", "statutory_authority", "received", "ex_parte_order")
 DEFAULT_DATA: Final = "address"
+# Without an ``ex_parte_order`` column a §6103(i)(1) disclosure's court order is not judged
+# (like the signer and the certification): it counts as given, so the floor stays a lower bound.
+NOT_GIVEN_ORDER: Final = "(not in the disclosure list: not judged)"
 
 
 def _header(path: Path) -> list[str]:
@@ -62,15 +67,15 @@ def read_disclosures(
     path: Path, *, max_mb: int, registry: AgencyRegistry | None = None
 ) -> pa.Table:
     """The disclosures as intake's item table plus ``disclosed`` and ``received`` (date32),
-    ``recipient``, ``purpose``, ``basis``, ``data`` (list of categories), ``disclosed_tin``
-    and ``statutory_authority`` (strings, empty when the column is absent)."""
+    ``recipient``, ``purpose``, ``basis``, ``data`` (list of categories), ``disclosed_tin``,
+    ``statutory_authority`` and ``ex_parte_order`` (strings, empty when the column is absent,
+    but ``NOT_GIVEN_ORDER`` for the order); a list of no disclosures gives an empty table."""
     names = _header(path)
     for column in REQUIRED:
         if column not in names:
             raise InputError(
                 path, "missing required column", field=column, hint="see contracts.md §7"
             )
-    items = load_items(path, max_mb=max_mb)
     wanted = [name for name in (*REQUIRED[1:], *OPTIONAL) if name in names]
     extra = pacsv.read_csv(
         path,
@@ -82,9 +87,22 @@ def read_disclosures(
             quoted_strings_can_be_null=False,
         ),
     )
+    if extra.num_rows == 0:
+        # A system that disclosed nothing made a usable list: zero disclosures to judge. Its
+        # header is still held to the contract.
+        for column in ITEM_COLUMNS:
+            if column not in names:
+                raise InputError(
+                    path, "missing required column", field=column, hint="see contracts.md §2"
+                )
+        return pa.table({name: pa.array([], pa.string()) for name in names})
+    items = load_items(path, max_mb=max_mb)
     columns = {name: pc.utf8_trim_whitespace(extra[name]) for name in wanted}
     for name in OPTIONAL:
-        columns.setdefault(name, pa.chunked_array([pa.array([""] * items.num_rows, pa.string())]))
+        default = NOT_GIVEN_ORDER if name == "ex_parte_order" else ""
+        columns.setdefault(
+            name, pa.chunked_array([pa.array([default] * items.num_rows, pa.string())])
+        )
     table = pa.table(columns)
     _check(path, table, registry or AgencyRegistry.load())
     disclosed = pc.strptime(table["disclosed"], format="%Y-%m-%d", unit="s").cast(pa.date32())
@@ -102,6 +120,7 @@ def read_disclosures(
         ("data", categories),
         ("disclosed_tin", pc.replace_substring_regex(table["disclosed_tin"], r"[^0-9]", "")),
         ("statutory_authority", table["statutory_authority"]),
+        ("ex_parte_order", table["ex_parte_order"]),
     ):
         items = items.append_column(name, column)
     return items.sort_by(ROW)
@@ -116,6 +135,9 @@ def _bad_dates(dates: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _check(path: Path, table: pa.Table, registry: AgencyRegistry) -> None:
     _refuse(path, table, _bad_dates(table["disclosed"]), "disclosed", "not a date (YYYY-MM-DD)")
+    # ISO dates order as text: a disclosure dated after today has not been made.
+    future = pc.greater(table["disclosed"], date.today().isoformat())
+    _refuse(path, table, future, "disclosed", "in the future; a disclosure is judged once made")
     given = pc.not_equal(table["received"], "")
     bad = pc.and_(given, _bad_dates(table["received"]))
     _refuse(path, table, bad, "received", "not a date (YYYY-MM-DD); or leave it empty")

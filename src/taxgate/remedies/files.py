@@ -69,6 +69,8 @@ def write_notice(
     if recipient_key is not None and not any(name.strip() for name in custodians):
         raise OptionError("a sealed notice names its custodians: pass --custodian NAME")
     recipient = load_recipient_public_key(recipient_key) if recipient_key else None
+    if out.exists() and not out.is_dir():
+        raise InputError(out, "exists and is not a directory", hint="choose another --out")
     body = notice.canonical()
     path = out / f"{notice_id}.json"
     signature = path.with_name(path.name + SIGNATURE_SUFFIX)

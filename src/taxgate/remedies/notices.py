@@ -5,22 +5,26 @@
   ``stay-of-agency-action``): **stop all use and quarantine**. The data is preserved, not
   destroyed: the case is not decided, the data may be evidence in it, and the order may be
   stayed or vacated on appeal (then a lifting notice releases the quarantine). Destroying
-  it would moot the court's final decision, so the only certificate accepted is
-  ``quarantined``.
+  it would moot the court's final decision, so the certificate asked for is ``quarantined``.
 - final relief (``permanent-injunction``): **stop all use and destroy or return** the data,
   as a recipient must once its use has ended (§6103(p)(4)(F)); certificates ``destroyed`` or
   ``returned``.
+A custodian may still certify any of the three (contracts.md §7): what was done is recorded
+as given, and marked when it is not what the notice asked for (``status``).
 The order's ``data`` limits *which* disclosures a notice names (the reach), not what is done
 with them. The deadline is the order's own ``notice_deadline``: a court's deadline binds on
 the day it names, so a notice issued after it is overdue from its first day.
 
 A **lifting** notice (``action = "lift"``) tells the same custodian that a notice's
 obligations have ended (the order was stayed, vacated, expired, or narrowed so that it no
-longer reaches those disclosures); it requires nothing.
+longer reaches those disclosures); it requires nothing. When another order's notice still names
+some of the same batches for that custodian, the lift says so (``still_reached_by``) rather
+than release the data from quarantine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -78,9 +82,23 @@ def comply_body(reach: Reach, day: date, order_sha256: str, supersedes: str) -> 
 
 
 def lift_body(
-    previous: Notice, order: Order, order_sha256: str, day: date, why: str
+    previous: Notice,
+    order: Order,
+    order_sha256: str,
+    day: date,
+    why: str,
+    still: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The body of a notice ending ``previous``'s obligations on ``day``."""
+    """The body of a notice ending ``previous``'s obligations on ``day``. ``still``: the other
+    orders whose notices in force name some of the same batches: the data stays as they
+    require, so this notice must not release it from quarantine."""
+    if still:
+        after = (
+            f"The same disclosures remain reached by {', '.join(still)}: their notices stand, "
+            "and data they name stays as they require"
+        )
+    else:
+        after = "Data quarantined under it may leave quarantine; nothing destroyed is restored"
     return {
         "action": LIFT,
         "as_of": day.isoformat(),
@@ -97,6 +115,7 @@ def lift_body(
         "supersedes": previous.notice_id,
         "lifted": (
             f"the obligations of notice {previous.notice_id} end on {day.isoformat()}: {why}. "
-            "Data quarantined under it may leave quarantine; nothing destroyed is restored"
+            + after
         ),
+        "still_reached_by": list(still),
     }

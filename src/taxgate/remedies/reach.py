@@ -26,8 +26,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from taxgate import reasons
+from taxgate.errors import ConfigError
 from taxgate.law import LawEngine, Order, barring_orders, in_effect, item_table
 from taxgate.law.engine import FLAWLESS
+from taxgate.law.facts import agency_code
 from taxgate.law.whatif import request_from_record
 from taxgate.ledger import Ledger
 from taxgate.ledger.batches import batch_records
@@ -86,6 +88,31 @@ class Reach:
         return sum(batch.items for batch in self.batches)
 
 
+def distinct_items(found: Iterable[Reach]) -> int:
+    """Released items reached by any order, each counted once: several orders reaching one
+    release name it in several notices, but it was handed over once. A batch's released
+    decisions are the same whichever order reaches it; its verdicts depend on each order's
+    ``effective``, so they are united by ledger index."""
+    decisions: dict[str, int] = {}
+    verdicts: dict[str, set[int]] = defaultdict(set)
+    for reach in found:
+        for batch in reach.batches:
+            decisions[batch.record.batch] = batch.items - len(batch.verdicts)
+            verdicts[batch.record.batch].update(batch.verdicts)
+    return sum(decisions.values()) + sum(len(v) for v in verdicts.values())
+
+
+def check_recipient_known(engine: LawEngine, record: BatchRecord) -> None:
+    """A batch released to an agency the registry in use does not know was decided under
+    another registry (``--agencies``): without its parent the law cannot tell whether an order
+    naming a department reaches it, and a scan would lift notices it still owes."""
+    if agency_code(record.recipient) not in engine.agencies.all_agencies():
+        raise ConfigError(
+            f"batch {record.batch} was released to {record.recipient!r}, which the agency "
+            "registry in use does not know: pass the --agencies FILE it was decided with"
+        )
+
+
 class _Bars:
     """The orders that bar, on ``day``, a disclosure on a batch's terms: one law decision per
     distinct (recipient, purpose, basis, data), however many batches share it."""
@@ -97,6 +124,7 @@ class _Bars:
     def __call__(self, record: BatchRecord) -> frozenset[str]:
         terms = record.terms
         if terms not in self._known:
+            check_recipient_known(self.engine, record)
             request = replace(request_from_record(record), data=released_categories(terms))
             flawless = item_table([(FLAWLESS, (), False)])
             found = self.engine.decide(request, flawless, self.day).items["reasons"][0].as_py()

@@ -258,7 +258,8 @@ class Acknowledgement:
     index: int = -1
 
 
-def ack_entry(ack: Acknowledgement) -> Entry:
+def ack_entry(ack: Acknowledgement, required: Sequence[str] = ()) -> Entry:
+    """The entry of ``ack``; ``required``: the certificates its notice asked for."""
     key = canonical(
         {
             "custodian": ack.custodian,
@@ -282,6 +283,8 @@ def ack_entry(ack: Acknowledgement) -> Entry:
             "method": ack.method,
             "date": ack.as_of.isoformat(),
             "by": f"{ack.custodian}, {ack.title}",
+            "required": list(required),
+            "as_required": ack.certificate in required,
         }
     return Entry(
         kind="acknowledgement",

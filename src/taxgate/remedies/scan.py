@@ -12,6 +12,7 @@ the same day therefore records nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,7 @@ from taxgate.errors import OptionError
 from taxgate.law import AgencyFacts, LawEngine, load_orders
 from taxgate.ledger import Ledger, TreeHead
 from taxgate.remedies.notices import comply_body, lift_body
-from taxgate.remedies.reach import reaches, why_not_reached
+from taxgate.remedies.reach import Reach, distinct_items, reaches, why_not_reached
 from taxgate.remedies.records import (
     COMPLY,
     LIFT,
@@ -45,10 +46,7 @@ class ScanResult:
     orders_seen: int  # order files read
     orders_recorded: int  # of which first seen by this scan
     head: TreeHead
-
-    @property
-    def reached_items(self) -> int:
-        return sum(n.items for n in self.notices if n.action == COMPLY)
+    reached_items: int  # released items any order reaches, each counted once
 
     def to_json(self) -> dict[str, Any]:
         """contracts.md §7's shape, exactly."""
@@ -61,6 +59,20 @@ class ScanResult:
 
 def _same_reach(before: Notice, notice: Notice) -> bool:
     return before.action == COMPLY and before.fingerprint == notice.fingerprint
+
+
+def _still_reaching(reached: Sequence[Reach], lifted: Notice) -> list[str]:
+    """The other orders that still reach, at the same recipient, a batch ``lifted`` named."""
+    batches = set(lifted.batches)
+    return sorted(
+        {
+            reach.order.id
+            for reach in reached
+            if reach.recipient == lifted.recipient
+            and reach.order.id != lifted.order
+            and batches & {batch.record.batch for batch in reach.batches}
+        }
+    )
 
 
 def scan(
@@ -110,7 +122,10 @@ def scan(
         if before.action == LIFT or key in still or order is None:
             continue
         why = why_not_reached(order, engine.orders, as_of)
-        notice = sign_notice(ledger, lift_body(before, order, digests[order.id], as_of, why))
+        others = _still_reaching(reached, before)
+        notice = sign_notice(
+            ledger, lift_body(before, order, digests[order.id], as_of, why, others)
+        )
         issued.append(notice)
         shown.append(notice)
 
@@ -124,4 +139,5 @@ def scan(
         orders_seen=len(seen),
         orders_recorded=len({entry.digest for entry in seen} - known),
         head=head,
+        reached_items=distinct_items(reached),
     )

@@ -3,10 +3,11 @@
 States (``remedies status``), for a notice issued on or before the day asked:
 
 - ``superseded``: a later notice for the same order and recipient agency (issued by that day)
-  replaces it; the later one is the one to act on.
-- ``released``: it is a lifting notice, or its order does not apply that day (stayed,
-  vacated, expired), by the orders the ledger has recorded.
-- ``certified``: a custodian certified (quarantined, destroyed, returned) by that day.
+  replaces it, naming a changed reach; the later one is the one to act on.
+- ``released``: it is a lifting notice, or a lifting notice replaced it, or its order does not
+  apply that day (stayed, vacated, expired), by the orders the ledger has recorded.
+- ``certified``: a custodian certified (quarantined, destroyed, returned) by that day;
+  ``certificate_as_required`` says whether it was a certificate the notice asked for.
 - ``acknowledged``: a custodian acknowledged by that day (``late`` when after the deadline).
 - ``overdue``: not acknowledged and the deadline has passed. The deadline day itself is not
   overdue: "by February 10" includes February 10.
@@ -64,6 +65,7 @@ class NoticeStatus:
     certificate: str = ""  # the first certificate by the day asked
     late: bool = False  # acknowledged or certified after the deadline
     superseded_by: str = ""
+    certificate_as_required: bool = True  # False: certified otherwise than the notice asked
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -86,6 +88,7 @@ class NoticeStatus:
             "certificate": self.certificate,
             "late": self.late,
             "superseded_by": self.superseded_by,
+            "certificate_as_required": self.certificate_as_required,
         }
 
 
@@ -139,7 +142,9 @@ def _state(
     acknowledged = acks[0].as_of if acks else None
     certified = next((a for a in acks if a.certificate), None)
     if later:
-        status = SUPERSEDED
+        # Replaced by a lifting notice, its obligations ended: contracts.md §7's ``released``,
+        # the same state it had from the stay's first day until the scan that issued the lift.
+        status = RELEASED if later[0].action == LIFT else SUPERSEDED
     elif notice.action == LIFT or (notice.order in known and notice.order not in live):
         status = RELEASED
     elif certified is not None:
@@ -165,6 +170,7 @@ def _state(
         certificate=certified.certificate if certified else "",
         late=bool(deadline and acknowledged and acknowledged > deadline),
         superseded_by=later[0].notice_id if later else "",
+        certificate_as_required=certified is None or certified.certificate in notice.certificates,
     )
 
 
@@ -227,25 +233,21 @@ def acknowledge(
         )
     orders = latest_orders(seen_orders(ledger))
     before = _own(states(notices, recorded_acks(ledger), orders, as_of), notice_id)
-    if before.status == SUPERSEDED:
+    if before.superseded_by:
         raise ConflictError(
             f"notice {notice_id} was superseded by {before.superseded_by} by "
             f"{as_of.isoformat()}: acknowledge {before.superseded_by} instead"
         )
-    if certify is not None and certify not in notice.certificates:
-        accepted = " or ".join(notice.certificates) or "no certificate (it lifts an earlier one)"
+    if certify is not None and notice.action == LIFT:
         raise ConflictError(
-            f"notice {notice_id} accepts {accepted}, not {certify!r}"
-            + (
-                ": the order bars use while the case continues, so the data is preserved"
-                if "quarantined" in notice.certificates
-                else ""
-            )
+            f"notice {notice_id} takes no certificate: it lifts an earlier one and requires nothing"
         )
+    # A certificate other than the notice asked for (destroyed where an interim order asked
+    # for quarantine) is still what the custodian did: recorded, and marked as not required.
     ack = Acknowledgement(
         notice_id, custodian.strip(), title.strip(), as_of, certify or "", method.strip()
     )
-    entry = ack_entry(ack)
+    entry = ack_entry(ack, notice.certificates)
     recorded = not ledger.committed(REMEDIES, entry.item, "acknowledgement")
     ledger.append_batch([entry])
     acks = recorded_acks(ledger)

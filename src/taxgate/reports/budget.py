@@ -26,7 +26,9 @@ BUDGET_KIND: Final = "budget"
 
 
 def _space() -> tuple[Any, Any]:
-    return dp.vector_domain(dp.atom_domain(T=int)), dp.l2_distance(T=int)
+    # 64-bit counts: OpenDP's ``int`` is 32 bits, and its sampler saturates there, so at a
+    # small epsilon (noise scale in the billions) many cells would be pinned at 2^31 - 1.
+    return dp.vector_domain(dp.atom_domain(T=dp.i64)), dp.l2_distance(T=dp.i64)
 
 
 def gaussian(scale: float) -> Any:

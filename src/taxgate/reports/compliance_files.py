@@ -1,7 +1,8 @@
 """The order-compliance report's files: ``compliance.csv``, ``compliance.html`` and the proof
 bundle an auditor checks offline:
 
-    proof-bundle/proofs.jsonl     one ``taxgate ledger prove`` document per cited entry
+    proof-bundle/proofs.jsonl     one ``taxgate ledger prove`` document per cited entry (none
+                                  cited: the tree head's consistency proof with itself)
     proof-bundle/tree-head.json   the signed tree head every proof ends at
     proof-bundle/checkpoint.note  the same head as a C2SP checkpoint
     proof-bundle/ledger.pub       the published key (verifier key line and PEM)
@@ -23,6 +24,7 @@ from taxgate.ledger import Ledger
 from taxgate.ledger.bundle import inclusion_proofs, proof_line
 from taxgate.ledger.checkpoint import Verifier, checkpoint_note
 from taxgate.ledger.keys import public_pem
+from taxgate.ledger.proofs import ConsistencyProof
 from taxgate.reports.compliance import BREACH, BUNDLE, EXCEPTED, NOT_IN_FORCE, ComplianceReport
 from taxgate.reports.html import bar_chart, html_table, page, tree_head_note
 from taxgate.reports.write import check_out, csv_bytes, publish
@@ -162,7 +164,12 @@ def compliance_page(report: ComplianceReport, orders_timeline: list[tuple[str, s
         f'<p class="note">{len(report.cited):,} cited entries (every released item above, the '
         "release record of every batch within reach and each notice) have an inclusion proof in "
         f"<code>{BUNDLE}/proofs.jsonl</code>. Check them offline with the ledger's published "
-        f"key: <code>{CHECK}</code>.</p>",
+        f"key: <code>{CHECK}</code>.</p>"
+        if report.cited
+        else '<p class="note">No entry is within reach, so none is cited: '
+        f"<code>{BUNDLE}/proofs.jsonl</code> holds the signed tree head this report was "
+        "computed from (as a proof of its consistency with itself). Check it offline with the "
+        f"ledger's published key: <code>{CHECK}</code>.</p>",
     ]
     return page(f"taxgate: compliance with {order.id}", parts)
 
@@ -173,13 +180,16 @@ def write_compliance_report(report: ComplianceReport, ledger: Ledger, out: Path)
     bundle = out / BUNDLE
     bundle.mkdir(exist_ok=True)
     proofs = bundle / "proofs.jsonl"
-    written = []
-    if report.cited:  # no batch ever came within reach: there is nothing to prove
-        with replaced_atomically(proofs) as temp, temp.open("w", encoding="utf-8") as handle:
-            head = json.dumps(report.head.to_dict(), separators=(",", ":"))
-            for proof in inclusion_proofs(ledger, report.cited, report.head):
-                handle.write(proof_line(proof, head))
-        written.append(proofs)
+    with replaced_atomically(proofs) as temp, temp.open("w", encoding="utf-8") as handle:
+        head = json.dumps(report.head.to_dict(), separators=(",", ":"))
+        for proof in inclusion_proofs(ledger, report.cited, report.head):
+            handle.write(proof_line(proof, head))
+        if not report.cited:
+            # Nothing in reach, so no entry to prove; the auditor's command still checks the
+            # signed tree head the report was computed from (its consistency with itself).
+            itself = ConsistencyProof(report.head.size, report.head.root, [], report.head)
+            handle.write(json.dumps(itself.to_dict(), separators=(",", ":")) + "\n")
+    written = [proofs]
     public_key = ledger.keys.public_key
     published = Verifier.of(public_key).encode() + "\n" + public_pem(public_key).decode()
     written += publish(
