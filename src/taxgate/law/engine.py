@@ -102,6 +102,17 @@ class LawEngine:
         """The same statute and agencies with no court order at all."""
         return LawEngine(orders=(), agencies=self.agencies, statute=self.statute)
 
+    def check_recipient_known(self, batch: str, recipient: str) -> None:
+        """A batch released to an agency the registry in use does not know was decided under
+        another registry (``--agencies``): without the agency's parent the law cannot tell
+        whether an order naming a department reaches it, so judging the release now would
+        call a barred disclosure lawful (remedies would lift notices it still owes)."""
+        if agency_code(recipient) not in self.agencies.all_agencies():
+            raise ConfigError(
+                f"batch {batch} was released to {recipient!r}, which the agency registry in "
+                "use does not know: pass the --agencies FILE it was decided with"
+            )
+
     def releases_flawless(self, request: RequestFacts, as_of: date) -> bool:
         """Whether a flawless item of ``request`` (sufficient, matched, unprotected) would be
         released as of ``as_of``: false when the request as a whole is barred, whoever its

@@ -33,7 +33,6 @@ from taxgate.duck import connect
 from taxgate.errors import ConfigError, InputError, ProofError
 from taxgate.intake.agencies import canonical_basis
 from taxgate.law import LawEngine, RequestFacts
-from taxgate.law.facts import agency_code
 from taxgate.ledger import merkle
 from taxgate.ledger.batches import read_record
 from taxgate.ledger.checkpoint import (
@@ -321,16 +320,12 @@ def redecide_releases(law: LawEngine, releases: _Releases) -> list[Unlawful]:
     A release was recorded with no reason at all, so deciding it again is deciding a flawless
     item of its request (the batch record's recipient, purpose, basis and data) on that date.
     """
-    unlawful, known = [], law.agencies.all_agencies()
+    unlawful = []
     for (batch, day), (items, first) in sorted(releases.groups.items()):
         record = releases.records.get(batch)
         if record is None:
             raise ProofError(f"entry {first}: a release of batch {batch} that has no batch record")
-        if agency_code(record.recipient) not in known:  # as remedies.reach refuses it
-            raise ConfigError(
-                f"batch {batch} was released to {record.recipient!r}, which the agency registry "
-                "in use does not know: pass the --agencies FILE it was decided with"
-            )
+        law.check_recipient_known(batch, record.recipient)
         if not law.releases_flawless(request_facts(record), day):
             unlawful.append(Unlawful(batch, day, items, first))
     return unlawful

@@ -26,10 +26,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from taxgate import reasons
-from taxgate.errors import ConfigError
 from taxgate.law import LawEngine, Order, barring_orders, in_effect, item_table
 from taxgate.law.engine import FLAWLESS
-from taxgate.law.facts import agency_code
 from taxgate.law.whatif import request_from_record
 from taxgate.ledger import Ledger
 from taxgate.ledger.batches import batch_records
@@ -103,14 +101,8 @@ def distinct_items(found: Iterable[Reach]) -> int:
 
 
 def check_recipient_known(engine: LawEngine, record: BatchRecord) -> None:
-    """A batch released to an agency the registry in use does not know was decided under
-    another registry (``--agencies``): without its parent the law cannot tell whether an order
-    naming a department reaches it, and a scan would lift notices it still owes."""
-    if agency_code(record.recipient) not in engine.agencies.all_agencies():
-        raise ConfigError(
-            f"batch {record.batch} was released to {record.recipient!r}, which the agency "
-            "registry in use does not know: pass the --agencies FILE it was decided with"
-        )
+    """The law's refusal to judge a release to an agency its registry does not know."""
+    engine.check_recipient_known(record.batch, record.recipient)
 
 
 class _Bars:
