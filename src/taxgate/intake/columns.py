@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Final, TypeVar
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from unidecode import unidecode
@@ -63,18 +64,92 @@ def _transliterate(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.A
     return pc.if_else(ascii_mask, column, mapped.take(pc.fill_null(index, 0)))
 
 
+def _ascii_table(keep: str) -> np.ndarray:
+    """A byte map for ASCII text: letters, digits and ``keep`` stay, every other byte -> space."""
+    table = np.full(256, ord(" "), dtype=np.uint8)
+    for char in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" + keep:
+        table[ord(char)] = ord(char)
+    return table
+
+
+# clean_text's translation once the text is ASCII upper case and apostrophes, backticks,
+# periods and slashes between letters are gone: anything but a letter or digit is a space.
+_WORD_BYTES: Final = _ascii_table(" ")
+
+
+def _combined(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _offsets(values: pa.Array) -> np.ndarray:
+    kind = np.int64 if pa.types.is_large_string(values.type) else np.int32
+    offsets = np.frombuffer(values.buffers()[1], dtype=kind)
+    return offsets[values.offset : values.offset + len(values) + 1]
+
+
+def _data(values: pa.Array) -> np.ndarray:
+    """The bytes of a string array's values, in one block."""
+    data = values.buffers()[2]
+    if data is None or len(values) == 0:
+        return np.zeros(0, np.uint8)
+    offsets = _offsets(values)
+    return np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+
+
+def _translate_bytes(values: pa.Array, table: np.ndarray) -> pa.Array:
+    """Every byte of every value mapped through ``table``: one pass over the column's data
+    with no per-value work. Lengths do not change, so the offsets are those of the input."""
+    if values.offset:  # a slice: its validity bits start mid-byte
+        values = pa.concat_arrays([values])
+    offsets = _offsets(values)
+    mapped = pa.py_buffer(table[_data(values)])
+    kind = pa.int64() if pa.types.is_large_string(values.type) else pa.int32()
+    return pa.Array.from_buffers(
+        values.type,
+        len(values),
+        [values.buffers()[0], pa.array(offsets - offsets[0], kind).buffers()[1], mapped],
+        values.null_count,
+    )
+
+
+def _rows_with(values: pa.Array, char: str) -> pa.Array:
+    """Per value, whether it contains the ASCII character ``char`` (found in the data block,
+    not value by value)."""
+    offsets = _offsets(values)
+    found = np.flatnonzero(_data(values) == ord(char)) + offsets[0]
+    mask = np.zeros(len(values), dtype=bool)
+    mask[np.searchsorted(offsets, found, side="right") - 1] = True
+    return pa.array(mask)
+
+
+def _squeeze_spaces(values: pa.Array) -> pa.Array:
+    """Runs of spaces to one space. A literal replacement is far cheaper than a regex that
+    matches every space, and each pass halves every run."""
+    while True:
+        squeezed = _combined(pc.replace_substring(values, "  ", " "))
+        if len(_data(squeezed)) == len(_data(values)):
+            return squeezed
+        values = squeezed
+
+
 def clean_text_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """:func:`normalize.clean_text` for a whole column, in Arrow compute.
 
-    Only values with non-ASCII characters pass through Python (unidecode).
+    Only values with non-ASCII characters pass through Python (unidecode); after that every
+    value is ASCII, so upper case and the punctuation that becomes a space are byte maps
+    over the column's data, and only values holding a slash see a regular expression.
     """
-    text = pc.utf8_upper(_transliterate(column))
-    text = pc.replace_substring_regex(text, r"['`.]", "")
-    for _ in range(2):  # RE2 has no look-behind; two passes join "N/A/B"
-        text = pc.replace_substring_regex(text, r"([A-Z])/([A-Z])", r"\1\2")
-    text = pc.replace_substring_regex(text, r"[^A-Z0-9 ]+", " ")
-    text = pc.replace_substring_regex(text, r"\s+", " ")
-    return pc.utf8_trim_whitespace(text)
+    text = _combined(pc.ascii_upper(_transliterate(_combined(column))))
+    for dropped in ("'", "`", "."):
+        text = _combined(pc.replace_substring(text, dropped, ""))
+    slashed = _rows_with(text, "/")
+    if pc.any(slashed).as_py():
+        joined = pc.filter(text, slashed)
+        for _ in range(2):  # RE2 has no look-behind; two passes join "N/A/B"
+            joined = pc.replace_substring_regex(joined, r"([A-Z])/([A-Z])", r"\1\2")
+        text = _combined(pc.replace_with_mask(text, slashed, joined))
+    words = _squeeze_spaces(_translate_bytes(text, _WORD_BYTES))
+    return pa.chunked_array([pc.utf8_trim(words, " ")])
 
 
 STREET_FIELDS: Final = ("house_number", "street", "unit", "kind", "city", "state", "zip")
