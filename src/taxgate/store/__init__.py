@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,11 +61,9 @@ class Store:
             yield conn
 
     def bulk_insert(
-        self, conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+        self, conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     ) -> None:
         """Insert many rows fast: COPY on PostgreSQL, executemany on SQLite."""
-        if not rows:
-            return
         names = ", ".join(columns)
         raw: Any = conn.connection.dbapi_connection
         dbapi: Any = self.engine.dialect.dbapi
