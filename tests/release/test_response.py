@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,6 +16,7 @@ from taxgate.release import (
     RESPONSE_COLUMNS,
     build_response,
     last_known_addresses,
+    row_digests,
     write_response_csv,
 )
 from taxgate.world.io import open_world
@@ -175,3 +177,31 @@ def test_decisions_in_several_chunks_keep_their_rows_apart() -> None:
         ("i1", "not-provided", ""),
         ("i2", "provided", "Dayton"),
     ]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.booleans(), st.lists(st.text(max_size=6), min_size=5, max_size=5)),
+        max_size=12,
+    )
+)
+def test_each_provided_row_is_digested_as_exactly_what_it_sent(
+    rows: list[tuple[bool, list[str]]],
+) -> None:
+    response = pa.table(
+        {
+            "item_id": pa.array([f"item-{i}" for i in range(len(rows))], pa.string()),
+            "status": pa.array(["provided" if sent else "not-provided" for sent, _ in rows]),
+            **{
+                name: pa.array([values[k] for _, values in rows], pa.string())
+                for k, name in enumerate(("street", "unit", "city", "state", "zip"))
+            },
+        }
+    )
+    expected = {
+        f"item-{i}": hashlib.sha256("\x1f".join([f"item-{i}", *values]).encode()).hexdigest()
+        for i, (sent, values) in enumerate(rows)
+        if sent
+    }
+    assert row_digests(response) == expected
