@@ -22,6 +22,7 @@ from taxgate.intake.columns import normalize_items
 from taxgate.intake.items import load_items
 from taxgate.intake.manifest import load_manifest
 from taxgate.intake.screens import run_screens
+from taxgate.intake.words import ItemWords
 from taxgate.model import IntakeBatch, Manifest
 from taxgate.settings import Settings, load_settings
 
@@ -67,8 +68,11 @@ def load_request(
             hint="use a registered agency code, or pass --agencies FILE",
         )
     items = normalize_items(load_items(request.items_path, max_mb=chosen.intake.max_item_file_mb))
-    masks, periods = item_checks(items, request, registry, chosen.intake, as_of or request.received)
-    findings, screen_masks = run_screens(items, chosen.intake)
+    words = ItemWords(items)  # reasons and ids are split into words once for both
+    masks, periods = item_checks(
+        items, request, registry, chosen.intake, as_of or request.received, words
+    )
+    findings, screen_masks = run_screens(items, chosen.intake, words)
     masks.update(screen_masks)
     items = items.append_column("periods", pa.chunked_array([periods]))
     items = items.append_column("reasons", pa.chunked_array([reason_lists(masks, items.num_rows)]))

@@ -186,10 +186,9 @@ def _fast_streets(values: pa.Array) -> tuple[pa.Array, dict[str, pa.Array]]:
     and their fields. Must agree with :func:`normalize.parse_street` (tested)."""
     ascii_values = _transliterate(values)
     text = pc.utf8_upper(ascii_values)
-    text = pc.replace_substring_regex(text, r"['.]", "")
-    text = pc.replace_substring(text, ",", " ")
-    text = pc.replace_substring(text, "#", " # ")
-    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r" +", " "))
+    for old, new in (("'", ""), (".", ""), (",", " "), ("#", " # ")):
+        text = pc.replace_substring(text, old, new)
+    text = pc.utf8_trim_whitespace(_squeeze_spaces(_combined(text)))
     parts = pc.extract_regex(text, ad.FAST_PATTERN)
     field = {name: parts.field(name) for name in ("number", "predir", "name", "type", "postdir")}
     designator, unit = parts.field("designator"), parts.field("unit")
@@ -209,7 +208,7 @@ def _fast_streets(values: pa.Array) -> tuple[pa.Array, dict[str, pa.Array]]:
     suffix = _lookup(field["type"], STREET_SUFFIX)
     post = _lookup(field["postdir"], DIRECTIONAL)
     street = pc.binary_join_element_wise(pre, pc.fill_null(field["name"], ""), suffix, post, " ")
-    street = pc.utf8_trim_whitespace(pc.replace_substring_regex(street, r" +", " "))
+    street = pc.utf8_trim_whitespace(_squeeze_spaces(_combined(street)))
     results, index = distinct_map(street, ad.street_kind)
     kind = pa.array(results, pa.string()).take(index)
     is_street = pc.equal(kind, "street")
