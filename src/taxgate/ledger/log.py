@@ -14,31 +14,20 @@ transaction, so a kill leaves either the whole call or none of it.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
 
-import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import Connection, Table, func, select
-from sqlalchemy.exc import IntegrityError
 
 from taxgate.errors import LedgerError
 from taxgate.ledger import keys as keyfiles
 from taxgate.ledger import merkle
+from taxgate.ledger.append import Recorded, Writer, chunks
 from taxgate.ledger.audit import audit
-from taxgate.ledger.entries import (
-    Disclosure,
-    Entry,
-    EntryColumns,
-    decode,
-    entry_text,
-    entry_texts,
-)
+from taxgate.ledger.entries import Disclosure, Entry, EntryColumns, decode
 from taxgate.ledger.heads import TreeHead, now
 from taxgate.ledger.proofs import ConsistencyProof, InclusionProof
 from taxgate.ledger.verify import (
@@ -55,8 +44,7 @@ from taxgate.store.models import LedgerEntry, LedgerNode, LedgerTreeHead
 ENTRIES = cast(Table, LedgerEntry.__table__)
 NODES = cast(Table, LedgerNode.__table__)
 HEADS = cast(Table, LedgerTreeHead.__table__)
-ENTRY_COLUMNS = ("idx", "kind", "batch", "item", "subject", "body", "leaf_hash")
-CHUNK = 20_000
+CHUNK = 20_000  # entries read at a time
 
 
 def read_nodes(conn: Connection, ids: list[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
@@ -78,77 +66,6 @@ def read_nodes(conn: Connection, ids: list[merkle.NodeId]) -> dict[merkle.NodeId
             "run 'taxgate ledger verify'"
         )
     return found
-
-
-@dataclass(frozen=True)
-class _Chunk:
-    """Entries ready to store, as parallel lists; ``read`` counts those skipped as well."""
-
-    kinds: Sequence[str]
-    batches: Sequence[str]
-    items: Sequence[str]
-    subjects: Sequence[str | None]
-    bodies: Sequence[str]
-    read: int
-
-
-def _chunks(
-    entries: Iterable[Entry | EntryColumns],
-    known: Callable[[str], set[tuple[str, str]]],
-    recorded: str,
-) -> Iterator[_Chunk]:
-    """``entries`` in chunks of at most ``CHUNK``, without those already recorded, each
-    entry's canonical JSON stamped with ``recorded``. Runs of single entries are encoded
-    one by one; columns of entries a column at a time."""
-    single: list[Entry] = []
-    for part in entries:
-        if isinstance(part, Entry):
-            single.append(part)
-            if len(single) == CHUNK:
-                yield _single_chunk(single, known, recorded)
-                single = []
-            continue
-        if single:
-            yield _single_chunk(single, known, recorded)
-            single = []
-        for start in range(0, len(part), CHUNK):
-            yield _column_chunk(part.slice(start, CHUNK), known, recorded)
-    if single:
-        yield _single_chunk(single, known, recorded)
-
-
-def _single_chunk(
-    chunk: list[Entry], known: Callable[[str], set[tuple[str, str]]], recorded: str
-) -> _Chunk:
-    fresh = [e for e in chunk if (e.kind, e.item) not in known(e.batch)]
-    return _Chunk(
-        kinds=[e.kind for e in fresh],
-        batches=[e.batch for e in fresh],
-        items=[e.item for e in fresh],
-        subjects=[e.subject or None for e in fresh],
-        bodies=[entry_text(e, recorded) for e in fresh],
-        read=len(chunk),
-    )
-
-
-def _column_chunk(
-    chunk: EntryColumns, known: Callable[[str], set[tuple[str, str]]], recorded: str
-) -> _Chunk:
-    read, same = len(chunk), chunk.same
-    recorded_items = [item for kind, item in known(same.batch) if kind == same.kind]
-    if recorded_items:  # a re-run after a crash: skip what the ledger already holds
-        items = chunk.values("item")
-        chunk = chunk.filter(pc.invert(pc.is_in(items, value_set=pa.array(recorded_items))))
-    subject = chunk.values("subject")
-    subjects = pc.if_else(pc.equal(subject, ""), pa.scalar(None, pa.string()), subject)
-    return _Chunk(
-        kinds=[same.kind] * len(chunk),
-        batches=[same.batch] * len(chunk),
-        items=chunk.values("item").to_pylist(),
-        subjects=subjects.to_pylist(),
-        bodies=entry_texts(chunk, recorded).to_pylist(),
-        read=read,
-    )
 
 
 def _head_from_row(row: Any) -> TreeHead:
@@ -231,55 +148,20 @@ class Ledger:
             edge = merkle.cover(0, size)
             found = read_nodes(conn, edge)
             tree = merkle.CompactRange(size, [found[node] for node in edge])
-            recorded, known = now(), self._known_keys(conn)
-            read = 0
-            for chunk in _chunks(entries, known, recorded):
-                if chunk.bodies:
-                    self._insert(conn, tree, chunk)
-                read += chunk.read
-                if progress is not None:
-                    progress(read)
+            recorded, read = now(), 0
+            with Writer(self.store, conn) as writer:
+                stored = Recorded(conn, ENTRIES, before_reading=writer.wait)
+                for chunk in chunks(entries, stored, recorded):
+                    if chunk.bodies:
+                        writer.write(tree, chunk)
+                    read += chunk.read
+                    if progress is not None:
+                        progress(read)
             if tree.size == size:
                 return latest or self._sign(0, merkle.EMPTY_ROOT, recorded)
             head = self._sign(tree.size, tree.root(), recorded)
             conn.execute(HEADS.insert().values(**head.to_dict()))
             return head
-
-    def _known_keys(self, conn: Connection) -> Callable[[str], set[tuple[str, str]]]:
-        """``(kind, item)`` already recorded for a batch, read once per batch."""
-        per_batch: dict[str, set[tuple[str, str]]] = {}
-
-        def known(batch: str) -> set[tuple[str, str]]:
-            if batch not in per_batch:
-                query = select(ENTRIES.c.kind, ENTRIES.c.item).where(ENTRIES.c.batch == batch)
-                per_batch[batch] = {(kind, item) for kind, item in conn.execute(query)}
-            return per_batch[batch]
-
-        return known
-
-    def _insert(self, conn: Connection, tree: merkle.CompactRange, chunk: _Chunk) -> None:
-        start = tree.size
-        sha, zero = hashlib.sha256, b"\x00"
-        # RFC 6962 leaf hashes, inline: this loop runs once per entry of a million-item batch.
-        leaves = [sha(zero + body.encode()).digest() for body in chunk.bodies]
-        nodes = tree.extend(leaves)
-        rows = zip(
-            range(start, start + len(leaves)),
-            chunk.kinds,
-            chunk.batches,
-            chunk.items,
-            chunk.subjects,
-            chunk.bodies,
-            leaves,
-            strict=True,
-        )
-        try:
-            self.store.bulk_insert(conn, "ledger_entries", ENTRY_COLUMNS, rows)
-        except IntegrityError as exc:
-            raise LedgerError(
-                "the same (batch, kind, item) appears twice in one append; each is recorded once"
-            ) from exc
-        self.store.bulk_insert(conn, "ledger_nodes", ("pos", "hash"), nodes)
 
     def _sign(self, size: int, root: bytes, time: str) -> TreeHead:
         return TreeHead.sign(self.keys, size, root, time)
