@@ -14,6 +14,8 @@ from taxgate.intake.columns import (
     STREET_FIELDS,
     clean_text_column,
     normalize_names,
+    normalize_officer,
+    officer_column,
     parse_street_column,
 )
 from taxgate.intake.normalize import normalize_name
@@ -168,6 +170,20 @@ def test_a_standardised_street_line_parses_back_to_itself(value: str) -> None:
 def test_vectorised_cleaning_agrees_with_the_scalar_one(values: list[str]) -> None:
     column = pa.chunked_array([pa.array(values, pa.string())])
     assert clean_text_column(column).to_pylist() == [tx.clean_text(v) for v in values]
+
+
+officer_like = st.from_regex(
+    r"((SA|Special Agent|Deportation Officer|Dr\.?|Acting) )?[A-Za-z'ëé-]{1,8}(,? [A-Za-z]{1,6})?"
+    r"( #?[0-9]{1,6})?",
+    fullmatch=True,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(officer_like | text, min_size=1, max_size=20))
+def test_vectorised_officer_keys_agree_with_the_scalar_one(values: list[str]) -> None:
+    column = pa.chunked_array([pa.array(values, pa.string())])
+    assert officer_column(column).to_pylist() == [normalize_officer(v) for v in values]
 
 
 street_like = st.from_regex(

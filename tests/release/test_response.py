@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,6 +20,7 @@ from taxgate.release import (
     row_digests,
     write_response_csv,
 )
+from taxgate.release.response import write_csv
 from taxgate.world.io import open_world
 
 DECISION_SCHEMA = pa.schema(
@@ -205,3 +207,28 @@ def test_each_provided_row_is_digested_as_exactly_what_it_sent(
         if sent
     }
     assert row_digests(response) == expected
+
+
+cell = st.none() | st.text(max_size=6) | st.sampled_from(["a,b", 'say "hi"', "two\nlines", "cr\rx"])
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    width=st.integers(1, 4),
+    rows=st.lists(st.lists(cell, min_size=4, max_size=4), max_size=8),
+)
+def test_csv_files_are_written_exactly_as_pythons_csv_module_writes_them(
+    tmp_path: Path, width: int, rows: list[list[str | None]]
+) -> None:
+    names = [f"c{i}" for i in range(width)]
+    table = pa.table(
+        {name: pa.array([row[i] for row in rows], pa.string()) for i, name in enumerate(names)}
+    )
+    write_csv(table, tmp_path / "out.csv")
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(names)
+    writer.writerows([["" if v is None else v for v in row[:width]] for row in rows])
+    assert (tmp_path / "out.csv").read_bytes() == expected.getvalue().encode("utf-8")

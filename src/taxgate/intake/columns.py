@@ -313,6 +313,25 @@ def normalize_officer(value: str) -> str:
     return " ".join(sorted(words))
 
 
+def officer_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """:func:`normalize_officer` for a whole column, in Arrow compute: a badge number makes
+    most officer cells distinct, too many to normalise one by one in Python."""
+    encoded = pc.dictionary_encode(_combined(column))
+    lists = pc.split_pattern(_combined(clean_text_column(encoded.dictionary)), " ")
+    words = pa.table({"owner": pc.list_parent_indices(lists), "word": pc.list_flatten(lists)})
+    ranks = pa.array(sorted(_RANKS))
+    words = words.filter(
+        pc.and_(
+            pc.not_equal(words["word"], ""), pc.invert(pc.is_in(words["word"], value_set=ranks))
+        )
+    )
+    words = words.sort_by([("owner", "ascending"), ("word", "ascending")])
+    counts = np.bincount(words["owner"].to_numpy(), minlength=len(encoded.dictionary))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+    keys = pc.binary_join(pa.ListArray.from_arrays(offsets, _combined(words["word"])), " ")
+    return pa.chunked_array([keys.take(encoded.indices)])
+
+
 def normalize_items(items: pa.Table) -> pa.Table:
     """``items`` with the normalised columns appended."""
     columns = normalize_names(items)
@@ -321,8 +340,7 @@ def normalize_items(items: pa.Table) -> pa.Table:
     columns.update(normalize_addresses(items))
     columns["norm_reason"] = clean_text_column(items.column("reason"))
     columns["norm_investigation_id"] = clean_text_column(items.column("investigation_id"))
-    results, index = distinct_map(items.column("officer"), normalize_officer)
-    columns["norm_officer"] = _spread(results, index, pa.string())
+    columns["norm_officer"] = officer_column(items.column("officer"))
     table = items
     for name, column in columns.items():
         table = table.append_column(name, column)
