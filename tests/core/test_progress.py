@@ -31,16 +31,17 @@ def test_a_log_gets_one_line_per_stage_and_at_most_one_every_ten_seconds() -> No
     lines = LogLines(out, clock=clock)
     lines("intake", "loading request.toml")
     clock.now += 3
-    lines("intake", "checked", done=1_280_000, total=1_280_000)  # same stage, 3 s later: quiet
-    lines("identity", "scoring")
-    for step in range(1, 13):  # a report every second for 12 s: one more line, at 10 s
+    lines("intake", "checked", done=1_280_000, total=1_280_000)
+    lines("identity", "scoring")  # intake ended: its line, with what it did and its time
+    for step in range(1, 13):  # a report every second for 12 s: one line, at 10 s
         clock.now += 1
         lines("identity", "scoring", done=step * 53_334, total=1_280_000)
     lines("law", "deciding as of 2025-08-07")
+    lines.close()
     assert out.getvalue().splitlines() == [
-        "intake: loading request.toml",
-        "identity: scoring",
+        "intake: checked: 1,280,000 of 1,280,000 items, 3 s",
         "identity: scoring: 533,340 of 1,280,000 items, 10 s",
+        "identity: scoring: 640,008 of 1,280,000 items, 12 s",
         "law: deciding as of 2025-08-07",
     ]
 
@@ -57,10 +58,16 @@ def test_a_silent_stage_still_shows_in_the_log_every_ten_seconds() -> None:
     clock.now += 62
     lines.heartbeat()
     assert out.getvalue().splitlines() == [
-        "identity: training the model",
         "identity: training the model, 10 s",
         "identity: training the model, 72 s",
     ]
+
+
+def test_a_mistake_found_at_once_leaves_the_error_alone_on_stderr() -> None:
+    clock, out = FakeClock(), io.StringIO()
+    lines = LogLines(out, clock=clock)
+    lines("intake", "loading request.toml")  # ... and intake raises: no close()
+    assert out.getvalue() == ""
 
 
 def test_a_terminal_gets_a_bar_per_stage_with_counts() -> None:
@@ -112,9 +119,10 @@ def test_decide_off_a_terminal_says_each_stage_on_stderr(
     small: tuple[Path, Path], tmp_path: Path
 ) -> None:
     stages = [line.split(":")[0] for line in _decide(small, tmp_path).splitlines()]
-    assert stages[0] == "intake" and stages[-1] == "done"
-    assert {"identity", "law", "release", "ledger"} <= set(stages)
-    assert len(stages) < 20  # sparse: a small batch is a line or two per stage
+    # Each stage in the pipeline's order; a stage slower than 10 s (training the model on a
+    # busy machine) may add a line, never many.
+    assert list(dict.fromkeys(stages)) == ["intake", "identity", "law", "release", "ledger", "done"]
+    assert len(stages) < 20
 
 
 def test_decide_quiet_says_nothing(small: tuple[Path, Path], tmp_path: Path) -> None:

@@ -14,8 +14,9 @@ import pytest
 from taxgate.errors import InputError
 from taxgate.files import write_atomically
 from taxgate.identity import model_is_current, model_path, resolve_items, saved, train_model
+from taxgate.identity.blocking import blocking_rules
 from taxgate.identity.explain import explain_item
-from taxgate.identity.model import blocking_rules, for_engine
+from taxgate.identity.model import for_engine
 
 from .conftest import build_world, home_of, items_table
 

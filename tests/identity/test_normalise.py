@@ -89,11 +89,12 @@ def test_names_normalised_per_distinct_value_equal_the_macros_row_by_row(
                    tg_dob(d) AS dob, tg_digits(t) AS tin
             FROM source)
         SELECT uid, string_split(given_all, ' ')[1],
+               tg_sound(string_split(given_all, ' ')[1]), replace(given_all, ' ', ''),
                coalesce(middle_raw, string_split(given_all, ' ')[2]), surname,
                replace(surname, ' ', ''),
                list_filter(string_split(surname, ' '),
                            lambda w: len(w) > 1 AND w NOT IN ({PARTICLES})),
-               suffix, dob, tin
+               tg_sound(replace(surname, ' ', '')), suffix, dob, tin
         FROM r""",
     )
     assert bulk == reference

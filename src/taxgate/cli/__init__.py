@@ -20,7 +20,9 @@ from taxgate.cli import (
     orders,
     release,
     remedies,
+    report,
     review,
+    serve,
     world,
 )
 from taxgate.errors import TaxgateError
@@ -44,6 +46,8 @@ app.add_typer(ledger.app, name="ledger")
 app.add_typer(release.app, name="release")
 app.add_typer(review.app, name="review")
 app.add_typer(remedies.app, name="remedies")
+app.add_typer(serve.app, name="serve")
+app.add_typer(report.app, name="report")
 app.command("decide")(decide.decide_command)
 app.command("demo")(demo.demo)
 app.command("bench")(bench.bench)

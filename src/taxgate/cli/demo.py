@@ -25,6 +25,7 @@ from rich.table import Table
 
 from taxgate.baseline import run_baseline
 from taxgate.demo.remedies import remedies_act
+from taxgate.demo.reports import reports_act
 from taxgate.intake.manifest import load_manifest
 from taxgate.law import LawEngine, RequestFacts, load_orders, timeline
 from taxgate.model import DecideOptions
@@ -207,6 +208,7 @@ def demo(
         sections.append((title, scores))
     remedies = remedies_act(out, world, console, seed)
     orders = load_orders()
+    links = reports_act(out, console)
     write_report(
         out / "report.html",
         title="taxgate: the 2025 bulk request, decided twice",
@@ -219,6 +221,7 @@ def demo(
         timeline=timeline(orders),
         citations={order.id: order.citation for order in orders},
         extra_sections=remedies,
+        links=links,
     )
     console.print(
         f"report: {out / 'report.html'}; ledger: sqlite:///{out / 'store.db'}; "

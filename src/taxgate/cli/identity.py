@@ -71,8 +71,10 @@ def explain(
         return
     view = Table(title=f"item {item}: match weights (bits)")
     for column in ("rank", "tin", "comparison", "level", "item_value", "taxpayer_value"):
-        view.add_column(column)
+        # A TIN is never cut short, however narrow the terminal: it names the candidate.
+        view.add_column(column, no_wrap=column == "tin", min_width=9 if column == "tin" else None)
     view.add_column("weight", justify="right")
+    view.add_column("typo accepted")
     for row in table.to_pylist():
         view.add_row(
             str(row["rank"]),
@@ -82,6 +84,7 @@ def explain(
             row["item_value"] or "",
             row["taxpayer_value"] or "",
             f"{row['match_weight']:+.2f}",
+            row["accepted"] or "",
         )
     console.print(view)
     if chart is not None:

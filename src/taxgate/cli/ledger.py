@@ -13,13 +13,16 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
-from taxgate.cli.options import Keys, Store
+from taxgate.cli.options import Agencies, Keys, Orders, Store
 from taxgate.errors import ConfigError, InputError
-from taxgate.ledger import Ledger, LedgerError, ProofError
+from taxgate.ledger import Ledger, LedgerError, ProofError, TreeHead
 from taxgate.ledger import keys as keyfiles
-from taxgate.ledger.keys import load_public_key, public_pem
-from taxgate.ledger.proofs import InclusionProof, load_proof
+from taxgate.ledger.bundle import check_documents, proof_documents
+from taxgate.ledger.checkpoint import Verifier, checkpoint_note, published_key
+from taxgate.ledger.keys import public_pem
+from taxgate.ledger.proofs import InclusionProof
 from taxgate.ledger.verify import PUBLIC_KEY_FILE, verify_export
+from taxgate.ledger.witness import AuditRequest, run_audit
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -96,7 +99,7 @@ def verify(
     if export is not None:
         key_path = key or export / PUBLIC_KEY_FILE
         try:
-            public_key = load_public_key(key_path.read_bytes())
+            public_key = published_key(key_path.read_text("utf-8", "replace")).public_key
             result = verify_export(export, public_key)
         except OSError as exc:
             raise InputError(exc.filename or export, f"cannot read: {exc.strerror}") from exc
@@ -148,31 +151,37 @@ def consistency(
 
 @app.command("check-proof")
 def check_proof(
-    proof_file: Annotated[Path, typer.Argument(help="A document printed by prove or consistency.")],
+    proof_file: Annotated[
+        Path,
+        typer.Argument(
+            help="A document printed by prove or consistency, or a bundle of them (one per line)."
+        ),
+    ],
     key: Annotated[
         Path | None,
-        typer.Option("--key", help="The ledger's published public key (PEM)."),
+        typer.Option("--key", help="The ledger's published key (`ledger key` output, or PEM)."),
     ] = None,
     keys: Keys = None,
 ) -> None:
-    """Check an inclusion or consistency proof with the public key alone; exit 1 if it fails.
+    """Check inclusion or consistency proofs with the public key alone; exit 1 if one fails.
 
     Example: `taxgate ledger check-proof proof.json --key published.pub`
     """
     try:
-        text = proof_file.read_text()
-        pem = key.read_bytes() if key else None
+        published = key.read_text("utf-8", "replace") if key else None
     except OSError as exc:
-        raise InputError(exc.filename or proof_file, f"cannot read: {exc.strerror}") from exc
-    if pem is None:
-        pem = public_pem(keyfiles.load(keys).public_key)
+        raise InputError(exc.filename or key or "--key", f"cannot read: {exc.strerror}") from exc
+    public_key = (
+        published_key(published).public_key if published else keyfiles.load(keys).public_key
+    )
     try:
-        proof = load_proof(text)
-        proof.check(load_public_key(pem))
+        count, proof = check_documents(proof_documents(proof_file), public_key)
     except ProofError as exc:
         typer.echo(f"FAILED: {exc}")
         raise typer.Exit(1) from None
-    if isinstance(proof, InclusionProof):
+    if count > 1:
+        typer.echo(f"ok: all {count} proofs verify")
+    elif isinstance(proof, InclusionProof):
         typer.echo(f"ok: entry {proof.index} is in the signed tree of size {proof.tree_head.size}")
     else:
         typer.echo(f"ok: the tree of size {proof.tree_head.size} extends size {proof.old_size}")
@@ -194,12 +203,98 @@ def export(
 
 
 @app.command("key")
-def key(keys: Keys = None) -> None:
-    """Print the public key that verifies tree heads (PEM), to publish.
+def key(
+    keys: Keys = None,
+    vkey_only: Annotated[
+        bool, typer.Option("--vkey", help="Print only the C2SP verifier key line.")
+    ] = False,
+) -> None:
+    """Print the public key that verifies tree heads and checkpoints, to publish: the C2SP
+    verifier key (`name+hash+base64`, for witnesses and `ledger audit`), then the same key
+    as PEM (for `check-proof` and `verify --export`, which also accept this whole output).
 
     Example: `taxgate ledger key > taxgate-ledger.pub`
     """
-    typer.echo(public_pem(keyfiles.load(keys).public_key).decode(), nl=False)
+    public_key = keyfiles.load(keys).public_key
+    typer.echo(Verifier.of(public_key).encode())
+    if not vkey_only:
+        typer.echo(public_pem(public_key).decode(), nl=False)
+
+
+@app.command("checkpoint")
+def checkpoint(size: Size = None, store: Store = None, keys: Keys = None) -> None:
+    """Print the signed tree head as a C2SP tlog-checkpoint signed note (origin, size, base64
+    root, Ed25519 signature line), for transparency-log witnesses and `ledger audit`.
+
+    Example: `taxgate ledger checkpoint > checkpoint-2026-02-06.note`
+    """
+    with _reading(store, keys) as ledger:
+        head = ledger.head() if size is None else _signed_head(ledger, size)
+        note = checkpoint_note(head, ledger.keys.signing_key)
+    typer.echo(note, nl=False)
+
+
+def _signed_head(ledger: Ledger, size: int) -> TreeHead:
+    for head in reversed(ledger.heads()):
+        if head.size == size:
+            return head
+    raise LedgerError(f"no signed tree head has size {size}; omit --size for the latest")
+
+
+@app.command("audit")
+def audit(
+    checkpoint_file: Annotated[
+        Path, typer.Option("--checkpoint", help="The new checkpoint (from `ledger checkpoint`).")
+    ],
+    state: Annotated[
+        Path, typer.Option("--state", help="The witness's state file (created on first use).")
+    ],
+    key: Annotated[
+        str | None,
+        typer.Option(
+            "--key",
+            help="The ledger's verifier key, or a file from `ledger key`; needed the first time, "
+            "then pinned in the state.",
+        ),
+    ] = None,
+    proof: Annotated[
+        Path | None,
+        typer.Option("--proof", help="A `ledger consistency` document from the last checkpoint."),
+    ] = None,
+    replay: Annotated[
+        bool,
+        typer.Option(
+            "--replay",
+            help="Rebuild the tree from every entry and decide every release again as of its date.",
+        ),
+    ] = False,
+    export: Annotated[
+        Path | None,
+        typer.Option("--export", help="Replay from a `ledger export` folder, not the store."),
+    ] = None,
+    orders: Orders = None,
+    agencies: Agencies = None,
+    store: Store = None,
+) -> None:
+    """The auditor's check of a new checkpoint: signature, no rollback, no split view (two
+    signed trees of one size are kept in the state as evidence), consistency with the last
+    verified checkpoint, and optionally a full replay. Exit 1 when a check fails.
+
+    Example: `taxgate ledger audit --checkpoint cp.note --state witness.json --key ledger.pub
+    --replay --export ledger-export/`
+    """
+    request = AuditRequest(
+        checkpoint_file, state, key, proof, store, replay, export, orders, agencies
+    )
+    result = run_audit(request)
+    typer.echo(f"ok: {result}")
+    for finding in result.unlawful:
+        typer.echo(
+            f"UNLAWFUL: {finding.items} item(s) of batch {finding.batch} released on "
+            f"{finding.as_of} (from entry {finding.first_entry}): the published orders bar them"
+        )
+    if result.unlawful:
+        raise typer.Exit(1)
 
 
 @app.command("accounting")

@@ -116,6 +116,7 @@ def _weights_table(case: ReviewCase, rank: int, tin: str) -> Table:
     for column in ("comparison", "level", "item", "taxpayer"):
         table.add_column(column)
     table.add_column("bits", justify="right")
+    table.add_column("typo accepted")
     for row in rows:
         weight = row["match_weight"]
         style = "green" if weight > 0 else "red" if weight < 0 else ""
@@ -125,6 +126,7 @@ def _weights_table(case: ReviewCase, rank: int, tin: str) -> Table:
             row["item_value"] or "",
             row["taxpayer_value"] or "",
             f"[{style}]{weight:+.2f}[/]" if style else f"{weight:+.2f}",
+            row["accepted"] or "",
         )
     return table
 

@@ -32,6 +32,7 @@ class Dialect:
     any_overlap: str  # two arrays share an element: format with {a} and {b}
     exists: str  # some element x of {array} satisfies {predicate}
     split_part: str  # format with {s}, {sep}, {n}
+    contains: str  # array {a} holds value {x}
 
 
 DUCKDB_DIALECT: Final = Dialect(
@@ -42,6 +43,7 @@ DUCKDB_DIALECT: Final = Dialect(
     any_overlap="list_has_any({a}, {b})",
     exists="len(list_filter({array}, lambda {var}: {predicate})) > 0",
     split_part="split_part({s}, '{sep}', {n})",
+    contains="list_contains({a}, {x})",
 )
 
 # Splink registers jaro_winkler and damerau_levenshtein as Spark UDFs from its own jar.
@@ -53,6 +55,7 @@ SPARK_DIALECT: Final = Dialect(
     any_overlap="arrays_overlap({a}, {b})",
     exists="exists({array}, {var} -> {predicate})",
     split_part="split_part({s}, '{sep}', {n})",
+    contains="array_contains({a}, {x})",
 )
 
 

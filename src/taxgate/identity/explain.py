@@ -1,8 +1,9 @@
 """Why an item matched (or did not): per-comparison match weights, as a table and a chart.
 
 For one item, the top candidates (best and rivals) each get one row per comparison: the
-level reached and its match weight in bits (log2 Bayes factor, term-frequency adjustment
-included), plus a ``prior`` row and a ``total`` row. The waterfall chart is Splink's own.
+level reached, its match weight in bits (log2 Bayes factor, term-frequency adjustment
+included) and, in words, the typo the level accepted (``typos.py``), plus a ``prior`` row
+and a ``total`` row. The waterfall chart is Splink's own.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from taxgate.identity.engine import Backend
 from taxgate.identity.prepare import prepare_items, prepare_world_for_items
 from taxgate.identity.resolve import build_linker
 from taxgate.identity.saved import load_model
+from taxgate.identity.typos import accepted
 from taxgate.world.io import open_world
 
 EXPLANATION_SCHEMA = pa.schema(
@@ -31,6 +33,7 @@ EXPLANATION_SCHEMA = pa.schema(
         ("item_value", pa.string()),
         ("taxpayer_value", pa.string()),
         ("match_weight", pa.float64()),  # bits; positive favours a match
+        ("accepted", pa.string()),  # the typo the level accepted, in words ('' for none)
     ]
 )
 
@@ -52,6 +55,8 @@ def _labels(model: dict[str, Any]) -> dict[str, dict[int, str]]:
 
 
 _VALUE_COLUMN = {"surname": "surname_key", "address": "addr_street"}
+# What the typo description reads: every part of each address (``address.py``).
+_COMPARED_COLUMN = {"address": "addr_parts"}
 
 
 def _rows(
@@ -69,21 +74,30 @@ def _rows(
             "item_value": None,
             "taxpayer_value": None,
             "match_weight": prior_weight,
+            "accepted": "",
         }
     ]
     for name, named in labels.items():
         gamma = int(record[f"gamma_{name}"])
         weight = float(record[f"mw_{name}"] or 0.0) + float(record.get(f"mw_tf_adj_{name}") or 0.0)
         column = _VALUE_COLUMN.get(name, name)
+        level = named.get(gamma, str(gamma))
+        compared = _COMPARED_COLUMN.get(name, column)
         rows.append(
             {
                 "rank": rank,
                 "tin": tin,
                 "comparison": name,
-                "level": named.get(gamma, str(gamma)),
+                "level": level,
                 "item_value": _text(record.get(f"{column}_{item_side}")),
                 "taxpayer_value": _text(record.get(f"{column}_{world_side}")),
                 "match_weight": weight,
+                "accepted": accepted(
+                    name,
+                    level,
+                    record.get(f"{compared}_{item_side}"),
+                    record.get(f"{compared}_{world_side}"),
+                ),
             }
         )
     rows.append(
@@ -95,6 +109,7 @@ def _rows(
             "item_value": None,
             "taxpayer_value": None,
             "match_weight": float(record["match_weight"]),
+            "accepted": "",
         }
     )
     return rows

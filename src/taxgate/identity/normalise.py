@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import duckdb
 
+from taxgate.intake.normalize import NAME_SUFFIXES
+
 # Street-type and directional words as the USPS abbreviates them (Publication 28, C1/C2).
 STREET_WORDS: dict[str, str] = {
     "STREET": "ST",
@@ -60,23 +62,51 @@ STREET_WORDS: dict[str, str] = {
 # Words that introduce a unit ("APT 4B", "# 4B", "UNIT 4B" are one unit, "4B").
 UNIT_WORDS = ("APARTMENT", "APT", "UNIT", "STE", "SUITE", "NO", "NUM", "RM", "ROOM", "FL", "BLDG")
 
-SUFFIXES: dict[str, str] = {
-    "JR": "JR",
-    "JUNIOR": "JR",
-    "SR": "SR",
-    "SENIOR": "SR",
-    "II": "II",
-    "2ND": "II",
-    "III": "III",
-    "3RD": "III",
-    "IV": "IV",
-    "4TH": "IV",
-}
+# Generational suffixes: intake's table, so that a suffix intake reads (JNR, SNR) is one
+# identity reads too.
+SUFFIXES: dict[str, str] = dict(NAME_SUFFIXES)
+
+# The long form of each abbreviation ``STREET_WORDS`` produces (ST -> STREET), for the street
+# key: "COX ST", "COX STREET" and "COXSTREET" are one street once words are long and spaces
+# gone, and a typo in the street type ("PLCAE") is then one edit from its long form.
+LONG_STREET_WORDS: dict[str, str] = {}
+for _long, _short in STREET_WORDS.items():
+    LONG_STREET_WORDS.setdefault(_short, _long if _long != "SAINT" else "STREET")
 
 
 def _case(column: str, mapping: dict[str, str]) -> str:
     whens = " ".join(f"WHEN '{key}' THEN '{value}'" for key, value in mapping.items())
     return f"CASE {column} {whens} ELSE {column} END"
+
+
+# Spellings of one sound, rewritten in this order before vowels and repeats go
+# (``tg_sound``).
+SOUND_REWRITES: tuple[tuple[str, str], ...] = (
+    ("[^A-Z]", ""),
+    ("^KN", "N"),
+    ("^WR", "R"),
+    ("^PS", "S"),
+    ("PH", "F"),
+    ("GH", "G"),
+    ("DG", "J"),
+    ("TH", "T"),
+    ("SCH", "SK"),
+    ("CH", "K"),
+    ("CK", "K"),
+    ("C([EIY])", "S\\1"),
+    ("C", "K"),
+    ("Q", "K"),
+    ("X", "KS"),
+    ("Z", "S"),
+    ("V", "F"),
+)
+
+
+def _sound_rewrites(column: str) -> str:
+    expression = column
+    for pattern, replacement in SOUND_REWRITES:
+        expression = f"regexp_replace({expression}, '{pattern}', '{replacement}', 'g')"
+    return expression
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
@@ -102,6 +132,26 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
             trim(regexp_replace(c, ' ({suffix_words})$', '')), '#', ''), '')""",
         "CREATE OR REPLACE MACRO tg_name(s) AS tg_name_of_clean(tg_clean(s))",
         f"CREATE OR REPLACE MACRO tg_street_word(t) AS {_case('t', STREET_WORDS)}",
+        f"CREATE OR REPLACE MACRO tg_street_long(t) AS {_case('t', LONG_STREET_WORDS)}",
+        # The street key: the normalised street line without its house number, each word in
+        # its long form, spaces removed ("12 BOSWELL C RESCENT" and "12 BOSWELL CRES" are
+        # both BOSWELLCRESCENT).
+        """CREATE OR REPLACE MACRO tg_street_key(street, house) AS nullif(array_to_string(
+            list_transform(CASE WHEN house IS NOT NULL AND split_part(street, ' ', 1) = house
+                                THEN string_split(street, ' ')[2:]
+                                ELSE string_split(street, ' ') END,
+                           lambda w: tg_street_long(w)), ''), '')""",
+        # How a name sounds: the first letter, then consonant sounds with vowels, H, W and Y
+        # dropped and repeated sounds once ("JAEMS" and "JAMES" are JMS, "CATHERINE" and
+        # "KATHRYN" KTRN). Stricter than Soundex, which makes ROBERT and RUPERT one name.
+        # Macros expand inline, so each step takes its argument once or twice, never inside
+        # a lambda: the rewrites then run a few times per distinct name, not per letter.
+        """CREATE OR REPLACE MACRO tg_once(s) AS array_to_string(list_transform(list_filter(
+            list_zip(string_split(s, ''), list_prepend('', string_split(s, ''))),
+            lambda p: p[1] <> p[2]), lambda p: p[1]), '')""",
+        """CREATE OR REPLACE MACRO tg_sound_of_spelt(s) AS nullif(
+            left(s, 1) || tg_once(regexp_replace(substr(s, 2), '[AEIOUYHW]', '', 'g')), '')""",
+        f"CREATE OR REPLACE MACRO tg_sound(n) AS tg_sound_of_spelt({_sound_rewrites('n')})",
         # Street line without any unit designator that was typed into it.
         f"""CREATE OR REPLACE MACRO tg_street_of_clean(c) AS nullif(array_to_string(
             list_transform(string_split(trim(regexp_replace(c, ' (#|{unit_words})( |$).*$', '')),
@@ -118,8 +168,12 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
         " '[^0-9]', '', 'g'), 5), '')",
         "CREATE OR REPLACE MACRO tg_digits(s) AS nullif(regexp_replace(coalesce(s::VARCHAR, ''),"
         " '[^0-9]', '', 'g'), '')",
-        "CREATE OR REPLACE MACRO tg_dob(s) AS"
-        " strftime(try_cast(trim(s::VARCHAR) AS DATE), '%Y-%m-%d')",
+        # A date of birth that is no date (1996-00-94: two digits transposed) is still
+        # evidence: the DOB levels compare its digits.
+        """CREATE OR REPLACE MACRO tg_dob(s) AS coalesce(
+            strftime(try_cast(trim(s::VARCHAR) AS DATE), '%Y-%m-%d'),
+            CASE WHEN regexp_full_match(trim(s::VARCHAR), '[12][0-9]{3}-[0-9]{2}-[0-9]{2}')
+                 THEN trim(s::VARCHAR) END)""",
         # The house number: a leading token with a digit ("12", "12A", "12-14").
         """CREATE OR REPLACE MACRO tg_house(street) AS
             nullif(regexp_extract(street, '^([0-9][0-9A-Z]*)( |$)', 1), '')""",
@@ -171,11 +225,15 @@ def person_sql(
         )
 
     given_forms = forms(
-        "g", "tg_name_of_clean(c) AS given_all, tg_trailing_suffix_of_clean(c) AS given_suffix"
+        "g",
+        "tg_name_of_clean(c) AS given_all, tg_trailing_suffix_of_clean(c) AS given_suffix,"
+        " tg_sound(split_part(tg_name_of_clean(c), ' ', 1)) AS given_sound",
     )
     middle_forms = forms("m", "tg_name_of_clean(c) AS middle_raw")
     surname_forms = forms(
-        "s", "tg_name_of_clean(c) AS surname, tg_trailing_suffix_of_clean(c) AS surname_suffix"
+        "s",
+        "tg_name_of_clean(c) AS surname, tg_trailing_suffix_of_clean(c) AS surname_suffix,"
+        " tg_sound(replace(tg_name_of_clean(c), ' ', '')) AS surname_sound",
     )
     suffix_forms = forms("x", "tg_suffix_word(replace(c, ' ', '')) AS suffix_word")
     return f"""
@@ -184,7 +242,8 @@ def person_sql(
                    {suffix} AS x, {dob} AS d, {tin} AS t
             FROM {source}
         ), raw AS (
-            SELECT src.uid, gf.given_all, mf.middle_raw, sf.surname,
+            SELECT src.uid, gf.given_all, gf.given_sound, mf.middle_raw, sf.surname,
+                   sf.surname_sound,
                    coalesce(xf.suffix_word, sf.surname_suffix, gf.given_suffix) AS suffix,
                    tg_dob(src.d) AS dob, tg_digits(src.t) AS tin
             FROM src
@@ -196,13 +255,14 @@ def person_sql(
             SELECT *, string_split(given_all, ' ') AS given_words FROM raw
         )
         SELECT uid,
-               given_words[1] AS given,
+               given_words[1] AS given, given_sound,
+               replace(given_all, ' ', '') AS given_whole,
                coalesce(middle_raw, given_words[2]) AS middle,
                surname,
                replace(surname, ' ', '') AS surname_key,
                list_filter(string_split(surname, ' '),
                            lambda w: len(w) > 1 AND w NOT IN ({particles})) AS surname_tokens,
-               suffix, dob, tin
+               surname_sound, suffix, dob, tin
         FROM split
     """
 

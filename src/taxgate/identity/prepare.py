@@ -22,121 +22,27 @@ Tables created on the connection:
 
 from __future__ import annotations
 
-import csv
 import itertools
 from collections.abc import Callable
-from importlib import resources
 
 import duckdb
 import pyarrow as pa
 
 from taxgate.errors import ConfigError, InputError
-from taxgate.identity.model import BLOCKING_KEYS
+from taxgate.identity.blocking import BLOCKING_KEYS
+from taxgate.identity.columns import (
+    BUILDING_GIVEN,
+    BUILDING_INITIALS,
+    BUILDING_KEY,
+    BUILDING_SURNAME,
+    install_nicknames,
+    name_pair_sql,
+    splink_input_sql,
+)
 from taxgate.identity.normalise import address_sql, install_macros, person_sql
 from taxgate.model import ITEM_PERSON_COLUMNS
 
 ITEM_INPUT_COLUMNS: tuple[str, ...] = ITEM_PERSON_COLUMNS
-
-
-def nickname_rows() -> list[tuple[str, str]]:
-    """(name, formal group) pairs from the identity package's own nickname table."""
-    text = resources.files("taxgate.identity").joinpath("nicknames.csv").read_text("utf-8")
-    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
-    return [(row["name"], row["group"]) for row in csv.DictReader(lines)]
-
-
-def _install_nicknames(con: duckdb.DuckDBPyConnection) -> None:
-    rows = nickname_rows()
-    con.execute("CREATE OR REPLACE TABLE tg_nickname_pairs (name VARCHAR, grp VARCHAR)")
-    con.executemany("INSERT INTO tg_nickname_pairs VALUES (?, ?)", rows)
-    con.execute(
-        """CREATE OR REPLACE TABLE tg_nickname_groups AS
-           SELECT name, list(DISTINCT grp ORDER BY grp) AS groups
-           FROM tg_nickname_pairs GROUP BY name"""
-    )
-
-
-# The address part of the ``addr_block`` blocking key: house number, ZIP and the first
-# letter of the street name. House and ZIP alone pair an item with everyone at that number
-# anywhere in the ZIP (13 million pairs for 1.28 million items on a 10 million world); the
-# street's letter cuts that tenfold and still tolerates a typo after the first letter.
-_BUILDING_KEY = "{a}.house || '|' || {a}.zip || '|' || left(split_part({a}.street, ' ', 2), 1)"
-# What ``addr_block`` adds to the building: both initials, in either order (names misspelt
-# after their first letter, or swapped), the whole given name (a new surname) or the whole
-# surname (a nickname: BOB and ROBERT share no initial). One
-# initial alone paired each item with a tenth of a large building: 4.4 million pairs for
-# the 1.28 million mixed items on a 10 million world, a third of all pairs scored.
-_BUILDING_INITIALS = (
-    "'|i:' || least(left({p}.surname_key, 1), left({p}.given, 1))"
-    " || greatest(left({p}.surname_key, 1), left({p}.given, 1))"
-)
-_BUILDING_GIVEN = "'|g:' || {p}.given"
-_BUILDING_SURNAME = "'|s:' || {p}.surname_key"
-
-
-def _name_pair_sql(given: str, surname: str) -> str:
-    """Both names in sorted order: the ``name_pair`` blocking column, either name order.
-    (``least`` skips NULLs, so a missing name must be tested first.)"""
-    return (
-        f"CASE WHEN {given} IS NOT NULL AND {surname} IS NOT NULL"
-        f" THEN least({given}, {surname}) || '|' || greatest({given}, {surname}) END"
-    )
-
-
-def _nonempty(expression: str) -> str:
-    """An array, or NULL when it is empty (Splink's null level tests IS NULL)."""
-    return f"CASE WHEN len({expression}) > 0 THEN {expression} END"
-
-
-def splink_input_sql(people: str, addresses: str) -> str:
-    """Join people to their address arrays and derive blocking keys.
-
-    One aggregation per taxpayer (a list of spells) and every array derived from it: five
-    separate list aggregations cost several times more on a large world. The spells are not
-    ordered: the comparisons ask whether *any* address agrees, and sorting each taxpayer's
-    spells doubled the aggregation's cost on a 10 million world."""
-
-    def spells(condition: str, value: str, *, distinct: bool = False) -> str:
-        listed = f"list_transform(list_filter(a.spells, lambda s: {condition}), lambda s: {value})"
-        return _nonempty(f"list_distinct({listed})" if distinct else listed)
-
-    street = "s.street IS NOT NULL"
-    addr_full = spells(
-        street, "concat_ws('|', s.street, coalesce(s.unit, ''), coalesce(s.zip, ''))"
-    )
-    addr_street = spells(street, "concat_ws('|', s.street, coalesce(s.zip, ''))")
-    addr_fuzzy = spells(street, "concat_ws(' ', coalesce(s.zip, ''), s.street)")
-    addr_zip = spells("s.zip IS NOT NULL", "s.zip", distinct=True)
-    addr_hz = spells(
-        "s.house IS NOT NULL AND s.zip IS NOT NULL", _BUILDING_KEY.format(a="s"), distinct=True
-    )
-    return f"""
-        WITH agg AS (
-            SELECT uid,
-                   list({{'street': street, 'unit': unit, 'zip': zip, 'house': house}})
-                       AS spells
-            FROM {addresses} GROUP BY uid
-        ), arrays AS (
-            SELECT uid, {addr_full} AS addr_full, {addr_street} AS addr_street,
-                   {addr_fuzzy} AS addr_fuzzy, {addr_zip} AS addr_zip, {addr_hz} AS addr_hz
-            FROM agg a
-        )
-        SELECT p.uid, p.given,
-               coalesce(g.groups, CASE WHEN p.given IS NULL THEN NULL ELSE [p.given] END)
-                   AS given_groups,
-               p.middle, p.surname, p.surname_key, p.surname_tokens, p.suffix, p.dob, p.tin,
-               a.addr_full, a.addr_street, a.addr_fuzzy, a.addr_zip,
-               {_name_pair_sql("p.given", "p.surname_key")} AS name_pair,
-               left(p.surname_key, 1) AS surname_initial,
-               list_distinct(list_concat(
-                   list_transform(a.addr_hz, lambda k: k || {_BUILDING_INITIALS.format(p="p")}),
-                   list_transform(a.addr_hz, lambda k: k || {_BUILDING_GIVEN.format(p="p")}),
-                   list_transform(a.addr_hz, lambda k: k || {_BUILDING_SURNAME.format(p="p")})
-               )) AS addr_block
-        FROM {people} p
-        LEFT JOIN arrays a USING (uid)
-        LEFT JOIN tg_nickname_groups g ON g.name = p.given
-    """
 
 
 def index_world(con: duckdb.DuckDBPyConnection) -> int:
@@ -151,7 +57,7 @@ def index_world(con: duckdb.DuckDBPyConnection) -> int:
 
 def _index_people(con: duckdb.DuckDBPyConnection) -> int:
     install_macros(con)
-    _install_nicknames(con)
+    install_nicknames(con)
     con.execute(
         "CREATE OR REPLACE TABLE tg_people AS "
         + person_sql(
@@ -280,7 +186,7 @@ def prepare_world_of(con: duckdb.DuckDBPyConnection, uids: str) -> int:
 
 
 def blocking_agreement_sql(left: str, right: str) -> str:
-    """SQL that is true when some blocking rule (``model.BLOCKING_KEYS``) pairs the Splink
+    """SQL that is true when some blocking rule (``blocking.BLOCKING_KEYS``) pairs the Splink
     input rows ``left`` and ``right``: the pair is among the candidates Splink scores. An
     array column agrees when the two arrays share an element, as Splink's exploding does."""
     rules = []
@@ -303,20 +209,21 @@ _WORLD_BLOCKING_VALUES: dict[str, tuple[str, ...]] = {
     "given": ("l.given",),
     "dob": ("l.dob",),
     "tin": ("l.tin",),
-    "name_pair": (_name_pair_sql("l.given", "l.surname_key"),),
+    "name_pair": (name_pair_sql("l.given", "l.surname_key"),),
     "surname_initial": ("left(l.surname_key, 1)",),
     "addr_zip": ("l.zip",),
+    "addr_house": ("l.house",),
     "addr_block": (
-        "l.building || " + _BUILDING_INITIALS.format(p="l"),
-        "l.building || " + _BUILDING_GIVEN.format(p="l"),
-        "l.building || " + _BUILDING_SURNAME.format(p="l"),
+        "l.building || " + BUILDING_INITIALS.format(p="l"),
+        "l.building || " + BUILDING_GIVEN.format(p="l"),
+        "l.building || " + BUILDING_SURNAME.format(p="l"),
     ),
 }
-_ADDRESS_BLOCKING_COLUMNS = frozenset({"addr_zip", "addr_block"})
+_ADDRESS_BLOCKING_COLUMNS = frozenset({"addr_zip", "addr_house", "addr_block"})
 
 
 def _candidate_uids_sql() -> str:
-    """Taxpayers sharing at least one blocking key (``model.BLOCKING_KEYS``) with some item
+    """Taxpayers sharing at least one blocking key (``blocking.BLOCKING_KEYS``) with some item
     in ``tg_items``: exactly the world rows any blocking rule can pair with an item, so
     restricting the world to them changes no candidate pair."""
     parts = []
@@ -336,7 +243,7 @@ def _candidate_uids_sql() -> str:
     # One join of the history with the people, materialised: several parts read it, and
     # the building key is computed once, not once per part.
     located = f"""located AS MATERIALIZED (
-        SELECT h.uid, h.zip, {_BUILDING_KEY.format(a="h")} AS building,
+        SELECT h.uid, h.zip, h.house, {BUILDING_KEY.format(a="h")} AS building,
                p.dob, p.given, p.surname_key, p.tin
         FROM tg_history h JOIN tg_people p USING (uid))"""
     return f"WITH {located} " + " UNION ".join(f"({part})" for part in parts)
@@ -363,7 +270,7 @@ def prepare_items(con: duckdb.DuckDBPyConnection, items: pa.Table, *, source: st
             hint="request items need the columns of contracts.md §2",
         )
     install_macros(con)
-    _install_nicknames(con)
+    install_nicknames(con)
     con.register("tg_items_raw", items.select(list(ITEM_INPUT_COLUMNS)))
     duplicates = con.execute(
         "SELECT item_id FROM tg_items_raw GROUP BY item_id HAVING count(*) > 1 LIMIT 1"

@@ -9,8 +9,9 @@ Per item (contracts.md §4):
   another taxpayer's than the one its other evidence points to: the request names two people,
   one by TIN and one by everything else (a borrowed number, a typo, two records merged).
 Separately, for matched items, ``match.address`` when the supplied address agrees with no
-address on file for that taxpayer (after normalisation; tolerant of typos, never of a
-different house number, ZIP or unit).
+address on file for that taxpayer, up to typos (``address.py``: one keystroke in the house
+number or the ZIP, a street spelt differently; never a different house, street, ZIP area or
+unit).
 
 The result is an Arrow table, schema ``RESULT_SCHEMA``.
 """
@@ -30,8 +31,18 @@ from splink import Linker
 
 from taxgate import reasons
 from taxgate.duck import connect
-from taxgate.identity.engine import Backend, check_engine
-from taxgate.identity.model import CONTRADICTING_DOB, IDENTIFYING_LEVELS, for_engine
+from taxgate.identity.address import AddressParts, agrees_up_to_typos
+from taxgate.identity.engine import DUCKDB_DIALECT, Backend, check_engine
+from taxgate.identity.model import (
+    ANOTHER_NAME_SAME_INITIAL,
+    CONTRADICTING_LEVELS,
+    IDENTIFYING_LEVELS,
+    SOUNDS_ALIKE,
+    WRITTEN_AS_SURNAME,
+    WRITTEN_AS_TWO_WORDS,
+    address_rules,
+    for_engine,
+)
 from taxgate.identity.prepare import prepare_items, prepare_world_for_items
 from taxgate.identity.saved import load_model
 from taxgate.identity.train import register_term_frequencies
@@ -57,13 +68,19 @@ RESULT_SCHEMA: Final = pa.schema(
 Progress = Callable[[str], None]
 
 
-def build_linker(backend: Backend, world: Path, *, matching_columns: bool = True) -> Linker:
+def build_linker(
+    backend: Backend,
+    world: Path,
+    *,
+    matching_columns: bool = True,
+    identity: IdentitySettings | None = None,
+) -> Linker:
     """A linker over the prepared ``tg_world`` and ``tg_items`` with the saved model.
     Without ``matching_columns`` its predictions carry weights but neither the compared
     values nor the levels (``gamma_*``): a third less work on millions of pairs."""
     left = backend.register("tg_world", "world")
     right = backend.register("tg_items", "items")
-    model: Any = for_engine(load_model(world), backend.engine)
+    model: Any = for_engine(load_model(world), backend.engine, identity)
     model["retain_matching_columns"] = matching_columns
     linker = Linker([left, right], model, log_level=logging.ERROR)
     register_term_frequencies(linker, backend)
@@ -172,24 +189,38 @@ def _gate_sql(gammas: dict[str, dict[str, int]]) -> str:
     AND the TIN both agree with one name (a twin shares the DOB, never the TIN).
 
     A date of birth vouches for a given name that agrees only loosely (nickname, typo,
-    initial) only when the item's name is not itself common (``common_given``): a twin
+    initial, sound) only when the item's name is not itself common (``common_given``): a twin
     shares the birthday, the surname and the home, and "Erica" is Eric's sister more often
     than his misspelling. Nor does it vouch when both sides give a second name and the two
     differ outright: "Min-jun" and "Min-ji", "Jean-Claude" and "Jean-Robert" are twins'
-    names that share their first word."""
+    names that share their first word. A name that agrees only by how it sounds needs the
+    date of birth exact (or the TIN): a sound is weaker than a spelling slip, and two slips
+    together are two differences."""
 
     def agrees(name: str) -> str:
         codes = ", ".join(str(gammas[name][label]) for label in IDENTIFYING_LEVELS[name])
         return f"b.gamma_{name} IN ({codes})"
 
     suffix_conflict = gammas["suffix"]["different (JR vs SR)"]
+    # Names agree at any level above their last; for the given name also above "another
+    # name, same initial", which is no agreement.
+    given_agrees = f"b.gamma_given > {gammas['given'][ANOTHER_NAME_SAME_INITIAL]}"
     names, either = (
-        "b.gamma_given > 0 AND b.gamma_surname > 0",
-        "greatest(b.gamma_given, b.gamma_surname) > 0",
+        f"{given_agrees} AND b.gamma_surname > 0",
+        f"({given_agrees} OR b.gamma_surname > 0)",
+    )
+    by_sound = (
+        f"(b.gamma_given = {gammas['given'][SOUNDS_ALIKE]}"
+        f" OR b.gamma_surname = {gammas['surname'][SOUNDS_ALIKE]})"
+    )
+    # A name written whole, in two words or in the other field: its commonness says nothing.
+    given_as_written = ", ".join(
+        str(gammas["given"][label]) for label in ("exact", WRITTEN_AS_TWO_WORDS, WRITTEN_AS_SURNAME)
     )
     dob_vouches = (
-        f"{agrees('dob')} AND (b.gamma_given = {gammas['given']['exact']} OR NOT common_given)"
+        f"{agrees('dob')} AND (b.gamma_given IN ({given_as_written}) OR NOT common_given)"
         f" AND b.gamma_middle <> {gammas['middle']['all other']}"
+        f" AND (NOT {by_sound} OR b.gamma_dob = {gammas['dob']['exact']})"
     )
     return (
         f"b.gamma_suffix <> {suffix_conflict} AND ("
@@ -199,22 +230,53 @@ def _gate_sql(gammas: dict[str, dict[str, int]]) -> str:
 
 
 def _contradiction_sql(gammas: dict[str, dict[str, int]]) -> str:
-    """Both sides give a date of birth and they disagree beyond a typo, and no TIN agrees:
-    the item names someone else (often a parent or child of the same name)."""
-    dob = ", ".join(str(gammas["dob"][label]) for label in CONTRADICTING_DOB)
+    """Both sides give a date of birth that disagrees beyond a typo, or the item gives a
+    common given name that disagrees outright, and no TIN agrees: the item names someone else
+    (often a parent or child of the same name, or a twin)."""
+
+    def level_in(rule: str) -> str:
+        name = rule.removesuffix("_if_common")
+        codes = ", ".join(str(gammas[name][label]) for label in CONTRADICTING_LEVELS[rule])
+        return f"b.gamma_{name} IN ({codes})"
+
     tin = ", ".join(str(gammas["tin"][label]) for label in IDENTIFYING_LEVELS["tin"])
-    return f"b.gamma_dob IN ({dob}) AND b.gamma_tin NOT IN ({tin})"
+    # A given name with the filer's initial contradicts only when it is another person's
+    # name: common in the world (``common_given``).
+    contradicting = (
+        f"{level_in('dob')} OR {level_in('given')}"
+        f" OR ({level_in('given_if_common')} AND common_given)"
+    )
+    return f"({contradicting}) AND b.gamma_tin NOT IN ({tin})"
 
 
-def address_agrees_sql(similarity: float) -> str:
+def _row_parts(alias: str, *, keyed: bool) -> AddressParts:
+    """The parts of an address row (``tg_history`` or ``tg_item_address``) for ``address.py``;
+    ``keyed``: the row carries its street key as ``key`` (computed once, not at every
+    mention in the rule)."""
+
+    def text(column: str) -> str:
+        return f"coalesce({column}, '')"
+
+    key = f"{alias}.key" if keyed else f"tg_street_key({alias}.street, {alias}.house)"
+    return AddressParts(
+        house=text(f"{alias}.house"),
+        key=text(key),
+        unit=text(f"{alias}.unit"),
+        zip=text(f"{alias}.zip"),
+        street=text(f"{alias}.street"),
+    )
+
+
+def address_agrees_sql(identity: IdentitySettings, *, keyed: bool = False) -> str:
     """The match.address rule: item address ``a`` (``tg_item_address``) agrees with address
-    ``h`` on file (``tg_history``). Tolerant of street typos, never of a different house
-    number, ZIP or unit."""
-    return f"""(h.unit IS NULL OR a.unit IS NULL OR h.unit = a.unit)
-            AND h.zip = a.zip AND h.house = a.house
-            AND (h.street = a.street
-                 OR jaro_winkler_similarity(h.street, a.street) >= {float(similarity)}
-                 OR levenshtein(h.street, a.street) <= 2)"""
+    ``h`` on file (``tg_history``) up to typos (``address.py``, the rule the model's address
+    levels use). ``keyed``: both rows carry their street key as ``key``."""
+    return agrees_up_to_typos(
+        DUCKDB_DIALECT,
+        _row_parts("a", keyed=keyed),
+        _row_parts("h", keyed=keyed),
+        address_rules(identity),
+    )
 
 
 def decide(
@@ -266,14 +328,23 @@ def decide(
             ELSE '{AMBIGUOUS}' END AS outcome
         FROM tg_ranked"""
     )
+    # The addresses the rule compares, each with its street key computed once.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE tg_matched_address AS
+        SELECT o.item_id, o.best_tin, a.*, tg_street_key(a.street, a.house) AS key
+        FROM tg_outcomes o JOIN tg_item_address a ON a.uid = o.item_id
+        WHERE o.outcome = '{MATCHED}'"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE tg_matched_history AS
+        SELECT h.*, tg_street_key(h.street, h.house) AS key FROM tg_history h
+        WHERE h.uid IN (SELECT best_tin FROM tg_matched_address)"""
+    )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE tg_address_ok AS
-        SELECT o.item_id, bool_or({address_agrees_sql(identity.address_similarity)}) AS on_file
-        FROM tg_outcomes o
-        JOIN tg_item_address a ON a.uid = o.item_id
-        JOIN tg_history h ON h.uid = o.best_tin
-        WHERE o.outcome = '{MATCHED}'
-        GROUP BY o.item_id"""
+        SELECT a.item_id, bool_or({address_agrees_sql(identity, keyed=True)}) AS on_file
+        FROM tg_matched_address a JOIN tg_matched_history h ON h.uid = a.best_tin
+        GROUP BY a.item_id"""
     )
     table = con.sql(
         f"""SELECT o.item_id, o.outcome,
@@ -319,7 +390,7 @@ def resolve_items(
         say(f"scoring {count} items")
         backend = Backend(con, chosen_engine)
         readback = gamma_readback_sql(model)
-        linker = build_linker(backend, world, matching_columns=readback is None)
+        linker = build_linker(backend, world, matching_columns=readback is None, identity=chosen)
         pairs = score_candidates(backend, linker, count, chosen, readback)
         if stats is not None:
             stats["candidate_pairs"] = pairs

@@ -27,10 +27,11 @@ from splink import Linker, block_on
 
 from taxgate.duck import connect
 from taxgate.errors import InputError
+from taxgate.identity.columns import splink_input_sql
 from taxgate.identity.engine import Backend, Engine, check_engine
 from taxgate.identity.model import for_engine
 from taxgate.identity.model import settings as model_settings
-from taxgate.identity.prepare import prepare_world_sample, splink_input_sql
+from taxgate.identity.prepare import prepare_world_sample
 from taxgate.identity.saved import save_model
 from taxgate.settings import IdentitySettings, load_settings
 from taxgate.world.io import open_world
@@ -70,11 +71,17 @@ def _build_echo(con: duckdb.DuckDBPyConnection, echo: int, seed: int) -> None:
                     WHEN {r("gn")} < 0.16 AND len(given) > 3 THEN given[1:1] || given[3:]
                     WHEN {r("gn")} < 0.19 THEN left(given, 1)
                     WHEN {r("gn")} < 0.20 THEN reverse(given) || 'Q'
+                    -- Spelt by ear: every vowel after the first letter one vowel (KATHRYN
+                    -- for CATHERINE sounds the same; trains the "sounds alike" level).
+                    WHEN {r("gn")} < 0.23 AND len(given) > 4
+                        THEN given[1:1] || regexp_replace(given[2:], '[AEIOUY]', 'A', 'g')
                     ELSE given END AS e_given,
                 CASE
                     WHEN {r("sn")} < 0.04 AND len(surname) > 3 THEN surname[1:1] || surname[3:]
                     WHEN {r("sn")} < 0.08 AND len(surname_tokens) > 1 THEN surname_tokens[1]
                     WHEN {r("sn")} < 0.09 THEN reverse(surname) || 'Q'
+                    WHEN {r("sn")} < 0.11 AND len(surname) > 4
+                        THEN surname[1:1] || regexp_replace(surname[2:], '[AEIOUY]', 'E', 'g')
                     ELSE surname END AS e_surname
             FROM chosen c LEFT JOIN tg_nick_alt n ON n.name = c.given
         ), swapped AS (
@@ -85,7 +92,7 @@ def _build_echo(con: duckdb.DuckDBPyConnection, echo: int, seed: int) -> None:
             FROM names
         )
         SELECT 'echo:' || uid AS uid,
-            e_given AS given,
+            e_given AS given, tg_sound(e_given) AS given_sound, e_given AS given_whole,
             CASE WHEN {r("md")} < 0.40 THEN NULL
                  WHEN {r("md")} < 0.60 THEN left(middle, 1)
                  WHEN {r("md")} < 0.62 THEN 'Q'
@@ -93,6 +100,7 @@ def _build_echo(con: duckdb.DuckDBPyConnection, echo: int, seed: int) -> None:
             e_surname AS surname,
             replace(e_surname, ' ', '') AS surname_key,
             list_filter(string_split(e_surname, ' '), lambda w: len(w) > 1) AS surname_tokens,
+            tg_sound(replace(e_surname, ' ', '')) AS surname_sound,
             CASE WHEN {r("sx")} < 0.50 THEN NULL
                  WHEN {r("sx")} < 0.51 AND suffix = 'JR' THEN 'SR'
                  WHEN {r("sx")} < 0.51 AND suffix = 'SR' THEN 'JR'
@@ -121,18 +129,31 @@ def _build_echo(con: duckdb.DuckDBPyConnection, echo: int, seed: int) -> None:
                        AS k
             FROM tg_history h JOIN tg_echo_people e ON e.uid = 'echo:' || h.uid
         )
-        SELECT uid, house,
+        -- Keystrokes as requesters make them (issue 17): house number or ZIP digits
+        -- transposed, street words run together.
+        SELECT uid, CASE WHEN swap_house THEN swapped_house ELSE house END AS house,
             CASE WHEN {r("ad")} < 0.08 THEN house || ' NEWHOME RD'
                  WHEN {r("ad")} < 0.12 THEN house || ' OTHERSIDE AVE'
                  WHEN {r("ad")} < 0.15 AND len(street) > 6 THEN street[1:4] || street[6:]
+                 WHEN swap_house THEN swapped_house || street[len(house) + 1:]
+                 WHEN {r("ad")} < 0.19 AND regexp_matches(street, ' [A-Z]+ [A-Z]+$')
+                     THEN regexp_replace(street, ' [A-Z]+$', '')
+                          || tg_street_long(regexp_extract(street, ' ([A-Z]+)$', 1))
                  ELSE street END AS street,
             CASE WHEN {r("un")} < 0.15 THEN NULL
                  WHEN {r("un")} < 0.17 AND unit IS NOT NULL THEN unit || 'X'
                  ELSE unit END AS unit,
             city,
-            CASE WHEN {r("ad")} < 0.08 THEN '99999' ELSE zip END AS zip,
+            CASE WHEN {r("ad")} < 0.08 THEN '99999'
+                 WHEN {r("ad")} >= 0.19 AND {r("ad")} < 0.21 AND len(zip) = 5
+                     THEN zip[1:3] || zip[5:5] || zip[4:4]
+                 ELSE zip END AS zip,
             0 AS recency
-        FROM pick WHERE k = 1"""
+        FROM (SELECT *, {r("ad")} >= 0.15 AND {r("ad")} < 0.17 AND len(house) > 1
+                        AND house[1:1] <> house[2:2] AND starts_with(street, house)
+                        AS swap_house,
+                     house[2:2] || house[1:1] || house[3:] AS swapped_house
+              FROM pick WHERE k = 1)"""
     )
     con.execute(
         "CREATE OR REPLACE TABLE tg_echo AS "
@@ -155,6 +176,20 @@ def floor_m_probabilities(model: dict[str, Any], floor: float) -> dict[str, Any]
         total = sum(raised) / (1.0 - fixed)
         for level, m in zip(free, raised, strict=True):
             level["m_probability"] = m / total
+    return model
+
+
+def floor_u_probabilities(model: dict[str, Any], floor: float) -> dict[str, Any]:
+    """Give every non-null level that random sampling never met a u of ``floor``.
+
+    A level no random pair reached (a split given name, a house number one keystroke off)
+    is left untrained by Splink and weighs nothing, so the evidence it names would count for
+    neither side. None of ``u_max_pairs`` random pairs reached it: its u is below about one
+    in that many."""
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level") and not level.get("u_probability"):
+                level["u_probability"] = floor
     return model
 
 
@@ -234,7 +269,7 @@ def train_model(
         right = backend.register("tg_echo", "items")
         linker = Linker(
             [left, right],
-            model_settings(1.0 / sample, chosen_engine),
+            model_settings(1.0 / sample, chosen_engine, chosen),
             log_level=logging.ERROR,
         )
         register_term_frequencies(linker, backend)
@@ -244,9 +279,11 @@ def train_model(
         )
         _estimate_m(con, linker, world, say)
         # The saved model is always spelt for DuckDB; for_engine re-spells it on loading.
-        model = for_engine(
-            floor_m_probabilities(linker.misc.save_model_to_json(), M_FLOOR), "duckdb"
+        trained = floor_u_probabilities(
+            floor_m_probabilities(linker.misc.save_model_to_json(), M_FLOOR),
+            1.0 / chosen.u_max_pairs,
         )
+        model = for_engine(trained, "duckdb", chosen)
         model["probability_two_random_records_match"] = min(
             0.5, chosen.expected_match_share / total
         )

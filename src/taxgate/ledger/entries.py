@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from taxgate.errors import EntryError
 
 EntryKind = Literal[
-    "decision", "verdict", "release", "order", "notice", "acknowledgement", "inspection"
+    "decision", "verdict", "release", "order", "notice", "acknowledgement", "inspection", "budget"
 ]
 ENTRY_KINDS: tuple[EntryKind, ...] = (
     "decision",
@@ -35,6 +35,7 @@ ENTRY_KINDS: tuple[EntryKind, ...] = (
     "notice",
     "acknowledgement",
     "inspection",  # an officer was shown return information (IRS Pub 1075 audit record)
+    "budget",  # a public report spent privacy budget of its period (reports.public)
 )
 _KINDS = frozenset(ENTRY_KINDS)
 FORMAT_VERSION = 1

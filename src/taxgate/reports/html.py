@@ -11,6 +11,7 @@ from html import escape
 from pathlib import Path
 
 from taxgate.law import TimelineEntry
+from taxgate.ledger import TreeHead
 from taxgate.reports.scenario import Score
 
 STYLE = """
@@ -24,30 +25,79 @@ td:nth-child(2) { text-align: left } .bad { color: #b00020; font-weight: 600 }
 COLOURS = {"2025 process": "#b00020", "taxgate": "#1f5fa8"}
 
 
-def _bars(scores: Sequence[Score], metric: str, title: str) -> str:
-    """A grouped horizontal bar chart of ``metric`` per system and date, as inline SVG."""
-    values = [getattr(score, metric) for score in scores]
-    top = max([1, *values])
+def bar_chart(
+    title: str, bars: Sequence[tuple[str, int]], colours: Sequence[str] = ("#1f5fa8",)
+) -> str:
+    """A horizontal bar chart of ``(label, value)`` as inline SVG (negative values as 0);
+    bar ``i`` is drawn in ``colours[i]``, or the last colour given."""
+    top = max([1, *(value for _, value in bars)])
     row, width, label = 22, 420, 230
-    height = row * len(scores) + 30
+    height = row * len(bars) + 30
     parts = [
         f'<svg role="img" aria-label="{escape(title)}" width="{label + width + 90}" '
         f'height="{height}" xmlns="http://www.w3.org/2000/svg">',
         f'<text x="0" y="14" font-size="13" font-weight="600">{escape(title)}</text>',
     ]
-    for index, score in enumerate(scores):
+    for index, (name, value) in enumerate(bars):
         y = 24 + index * row
-        bar = round(width * getattr(score, metric) / top)
-        colour = COLOURS.get(score.system, "#666")
+        bar = round(width * max(value, 0) / top)
+        colour = colours[min(index, len(colours) - 1)]
         parts.append(
-            f'<text x="0" y="{y + 14}" font-size="12">{escape(score.system)}, '
-            f"{escape(score.as_of)}</text>"
+            f'<text x="0" y="{y + 14}" font-size="12">{escape(name)}</text>'
             f'<rect x="{label}" y="{y + 2}" width="{bar}" height="{row - 6}" fill="{colour}"/>'
-            f'<text x="{label + bar + 6}" y="{y + 14}" font-size="12">'
-            f"{getattr(score, metric):,}</text>"
+            f'<text x="{label + bar + 6}" y="{y + 14}" font-size="12">{value:,}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def score_bars(scores: Sequence[Score], metric: str, title: str) -> str:
+    """A grouped horizontal bar chart of ``metric`` per system and date, as inline SVG."""
+    bars = [(f"{s.system}, {s.as_of}", int(getattr(s, metric))) for s in scores]
+    return bar_chart(title, bars, [COLOURS.get(s.system, "#666") for s in scores] or ["#666"])
+
+
+def html_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain table; numbers are written with thousands separators."""
+    head = "".join(f"<th>{escape(name)}</th>" for name in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_cell(value)}</td>" for value in row) + "</tr>" for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool):
+        return escape(str(value))
+    if isinstance(value, int):
+        return f"{value:,}"
+    return escape(str(value))
+
+
+def tree_head_note(head: TreeHead) -> str:
+    """Which signed tree head the page's figures come from, and how to check it."""
+    return (
+        '<p class="note">Computed from the ledger\'s signed tree head of size '
+        f"<b>{head.size:,}</b>, root <code>{escape(head.root)}</code>, signed "
+        f"{escape(head.time)} by key <code>{escape(head.key_id[:16])}…</code> (signature "
+        f"<code>{escape(head.signature)}</code>). Check it with <code>taxgate ledger "
+        "check-proof</code> or <code>taxgate ledger audit</code> and the published key.</p>"
+    )
+
+
+def page(title: str, parts: Sequence[str]) -> str:
+    """A complete self-contained HTML document."""
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
+        f"<body><h1>{escape(title)}</h1>{''.join(parts)}</body></html>\n"
+    )
+
+
+def page_body(document: str) -> str:
+    """What ``page`` put inside ``<body>``: for a host page (the console) that shows the
+    report in its own frame, with the host's styles."""
+    return document.split("<body>", 1)[-1].rsplit("</body>", 1)[0]
 
 
 def _score_table(scores: Sequence[Score]) -> str:
@@ -69,7 +119,7 @@ def _score_table(scores: Sequence[Score]) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
-def _reason_table(scores: Sequence[Score]) -> str:
+def reason_table(scores: Sequence[Score]) -> str:
     codes = sorted({code for score in scores for code in score.withheld_by_reason})
     if not codes:
         return "<p>No reasons recorded.</p>"
@@ -112,25 +162,23 @@ def write_report(
     timeline: Sequence[TimelineEntry],
     citations: dict[str, str],
     extra_sections: Sequence[tuple[str, str]] = (),
+    links: Sequence[str] = (),
 ) -> None:
-    """Write the report; ``sections`` pairs a heading with the scores shown under it;
-    ``extra_sections`` pairs a heading with an HTML fragment another stage rendered."""
-    body = [f"<h1>{escape(title)}</h1>", f'<p class="note">{escape(intro)}</p>']
+    """Write the report; ``sections`` pairs a heading with the scores shown under it,
+    ``extra_sections`` pairs a heading with an HTML fragment another stage rendered, and
+    ``links`` (HTML) closes the page."""
+    body = [f'<p class="note">{escape(intro)}</p>']
     for heading, scores in sections:
         taxgate = [score for score in scores if score.system == "taxgate"]
         body += [
             f"<h2>{escape(heading)}</h2>",
             _score_table(scores),
-            _bars(scores, "unlawful", "released unlawfully"),
-            _bars(scores, "wrong_person", "released about the wrong person"),
+            score_bars(scores, "unlawful", "released unlawfully"),
+            score_bars(scores, "wrong_person", "released about the wrong person"),
             "<h3>taxgate: items withheld or sent to review, by reason</h3>",
-            _reason_table(taxgate),
+            reason_table(taxgate),
         ]
     body += ["<h2>Court orders over time</h2>", _timeline_table(timeline, citations)]
     body += [f"<h2>{escape(heading)}</h2>{fragment}" for heading, fragment in extra_sections]
-    document = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
-        f"<body>{''.join(body)}</body></html>\n"
-    )
-    path.write_text(document, encoding="utf-8")
+    body += list(links)
+    path.write_text(page(title, body), encoding="utf-8")

@@ -94,7 +94,7 @@ def identity_findings(
         prepare_world_for_items(con)
         # identity.resolve's match.address rule, for this one taxpayer.
         on_file = con.execute(
-            f"""SELECT coalesce(bool_or({address_agrees_sql(identity.address_similarity)}),
+            f"""SELECT coalesce(bool_or({address_agrees_sql(identity)}),
                                 false)
                FROM tg_item_address a JOIN tg_history h ON h.uid = ?""",
             [tin],

@@ -107,7 +107,7 @@ def _write(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def _sqlite_file(url: str) -> Path | None:
+def sqlite_file(url: str) -> Path | None:
     """The database file a SQLite URL names, or None (in memory, or a ``file:`` URI)."""
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
@@ -116,7 +116,7 @@ def _sqlite_file(url: str) -> Path | None:
 
 
 def _sqlite_engine(url: str, create: bool) -> Engine:
-    path = _sqlite_file(url)
+    path = sqlite_file(url)
     if path is not None and create:
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
@@ -235,7 +235,7 @@ def _existing(url: str, engine: Engine) -> bool:
 
     A store whose migration record is gone but whose ledger tables remain is left alone (it
     was tampered with; ``verify`` says how)."""
-    path = _sqlite_file(url) if engine.dialect.name == "sqlite" else None
+    path = sqlite_file(url) if engine.dialect.name == "sqlite" else None
     if path is not None and not _sqlite_has_ledger(path):
         raise no_ledger(url)
     with engine.connect() as conn:

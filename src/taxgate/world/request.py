@@ -32,6 +32,7 @@ from taxgate.files import SHARED, replaced_atomically, write_atomically
 from taxgate.model import ITEM_COLUMNS, OPTIONAL_ITEM_COLUMNS
 from taxgate.world.request_assemble import assemble, register_nicknames
 from taxgate.world.request_confusers import confuser_segments
+from taxgate.world.request_corrupt import corrupt
 from taxgate.world.request_data import FALLBACK_NICKNAMES
 from taxgate.world.request_params import (
     CONFUSERS,
@@ -206,6 +207,9 @@ def generate_request(
 
         say("assembling items")
         assemble(con, p, seed=seed, prefix=p.requester, size=size)
+        if p.corruption_share > 0:
+            say("corrupting items")
+            corrupt(con, p)
         columns = (*ITEM_COLUMNS, *OPTIONAL_ITEM_COLUMNS)
         items = con.sql(
             f"SELECT {', '.join(columns)} FROM request_items ORDER BY rn"

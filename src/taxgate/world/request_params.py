@@ -26,6 +26,18 @@ UNUSABLE_FORMS: tuple[str, ...] = (
     "no-street-number",
     "po-box",
 )
+# Order of the corruption kinds in ``RequestParams.corruption_weights`` (request_corrupt.py).
+CORRUPTIONS: tuple[str, ...] = (
+    "keystroke",
+    "ocr",
+    "phonetic",
+    "swapped-names",
+    "dob-day-month",
+    "dob-digit",
+    "merged-street",
+    "split-street",
+    "missing-value",
+)
 # Order of the household confusers in ``RequestParams.confuser_weights``.
 CONFUSERS: tuple[str, ...] = (
     "confuser-father",
@@ -75,6 +87,12 @@ class RequestParams:
     transposed_dob_share: float = 0.05  # of filers with a date of birth
     no_dob_share: float = 0.25  # of all items: no date of birth given
 
+    # --- corruption as real files have it (FEBRL's kinds; request_corrupt.py), off by default
+    corruption_share: float = 0.0  # of all items: corrupted once or more
+    corruption_max_per_item: int = 2  # a corrupted item gets 1..this many corruptions
+    # See CORRUPTIONS: keystrokes most often, as in FEBRL's defaults.
+    corruption_weights: tuple[float, ...] = (0.35, 0.1, 0.1, 0.05, 0.08, 0.08, 0.08, 0.06, 0.1)
+
     # --- statute elements (8 U.S.C. 1253(a)(1): a final removal order >= 90 days old) ---
     removal_orders: bool = True  # removal-order columns are filled (False: left empty)
     removal_missing_share: float = 0.08  # date or case (or both) missing
@@ -101,6 +119,7 @@ class RequestParams:
         for name, weights, width in (
             ("unusable_weights", self.unusable_weights, len(UNUSABLE_FORMS)),
             ("confuser_weights", self.confuser_weights, len(CONFUSERS)),
+            ("corruption_weights", self.corruption_weights, len(CORRUPTIONS)),
         ):
             if len(weights) != width or min(weights) < 0 or sum(weights) <= 0:
                 raise OptionError(
@@ -113,6 +132,8 @@ class RequestParams:
                 f"request parameter reason_style={self.reason_style!r}: "
                 "choose boilerplate, criminal or removal"
             )
+        if not 1 <= self.corruption_max_per_item <= 5:
+            raise OptionError("request parameter corruption_max_per_item: must be 1 to 5")
         if self.items_per_officer < 1:
             raise OptionError("request parameter items_per_officer: must be at least 1")
 
