@@ -10,8 +10,10 @@ decision dated before the request was received.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from typing import Final
 
 import pyarrow as pa
 
@@ -22,11 +24,22 @@ from taxgate.intake.columns import normalize_items
 from taxgate.intake.items import load_items
 from taxgate.intake.manifest import load_manifest
 from taxgate.intake.screens import run_screens
+from taxgate.intake.templates import NORMALISED_PARTICULARS, RAW_PARTICULARS
 from taxgate.intake.words import ItemWords
 from taxgate.model import IntakeBatch, Manifest
 from taxgate.settings import Settings, load_settings
 
 __all__ = ["AgencyRegistry", "check_as_of", "load_request"]
+
+# The columns the checks and screens split into words, in the order they are first needed
+# (the reasons first: they are most of the batch's words). (column, cleaned from raw text).
+PREFETCH: Final = (
+    ("norm_reason", False),
+    ("removal_order_case", True),
+    ("norm_investigation_id", False),
+    *((name, True) for name in RAW_PARTICULARS),
+    *((name, False) for name in NORMALISED_PARTICULARS),
+)
 
 
 def check_as_of(manifest: Manifest, as_of: date) -> None:
@@ -67,12 +80,21 @@ def load_request(
             field="requester",
             hint="use a registered agency code, or pass --agencies FILE",
         )
-    items = normalize_items(load_items(request.items_path, max_mb=chosen.intake.max_item_file_mb))
-    words = ItemWords(items)  # reasons and ids are split into words once for both
-    masks, periods = item_checks(
-        items, request, registry, chosen.intake, as_of or request.received, words
-    )
-    findings, screen_masks = run_screens(items, chosen.intake, words)
+    raw = load_items(request.items_path, max_mb=chosen.intake.max_item_file_mb)
+    # One worker thread beside this one: the second core takes the text columns while this
+    # thread parses addresses, then splits columns into words while this one checks others.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake")
+    try:
+        items = normalize_items(raw, pool)
+        words = ItemWords(items, pool)  # reasons and ids are split into words once for all
+        for column, clean in PREFETCH:
+            words.prefetch(column, clean=clean)
+        masks, periods = item_checks(
+            items, request, registry, chosen.intake, as_of or request.received, words
+        )
+        findings, screen_masks = run_screens(items, chosen.intake, words)
+    finally:
+        pool.shutdown(cancel_futures=True)  # after a failure, no split nobody will read
     masks.update(screen_masks)
     items = items.append_column("periods", pa.chunked_array([periods]))
     items = items.append_column("reasons", pa.chunked_array([reason_lists(masks, items.num_rows)]))

@@ -155,8 +155,9 @@ def item_checks(
         reasons.NO_NAME: no_name(items),
         reasons.NO_ADDRESS: no_address(items),
         reasons.NO_PERIOD: missing_period,
-        reasons.NO_REASON: no_reason(items, words),
         reasons.STATUTE: removal_elements_missing(items, manifest, settings, words),
+        # Last: a worker may still be splitting the reasons (see ItemWords.prefetch).
+        reasons.NO_REASON: no_reason(items, words),
     }
     for code in request_defects(manifest, registry):
         masks[code] = _all(items, True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Final, TypeVar
 
 import numpy as np
@@ -181,16 +181,29 @@ def _lookup(column: pa.Array, table: dict[str, str]) -> pa.Array:
     return pc.fill_null(pa.array(list(table.values()), pa.string()).take(index), "")
 
 
+def _split_house_number(text: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Each value's text before its first space, and after it (``""`` when it has none)."""
+    # A space put at the end gives every value a first space; text is trimmed, so that
+    # space is the value's first only when it has none, and it is cut off the rest again.
+    halves = pc.split_pattern(pc.binary_join_element_wise(text, "", " "), " ", max_splits=1)
+    rest = pc.utf8_slice_codeunits(pc.list_element(halves, 1), 0, -1)
+    return pc.list_element(halves, 0), rest
+
+
 def _fast_streets(values: pa.Array) -> tuple[pa.Array, dict[str, pa.Array]]:
     """The well-formed shape, parsed by RE2 over the whole column: which values it took,
-    and their fields. Must agree with :func:`normalize.parse_street` (tested)."""
+    and their fields. Must agree with :func:`normalize.parse_street` (tested).
+
+    The house number is matched on its own and the rest of the line once per distinct rest:
+    a million street lines have some thirty thousand rests ("N MAIN ST")."""
     ascii_values = _transliterate(values)
     text = pc.utf8_upper(ascii_values)
     for old, new in (("'", ""), (".", ""), (",", " "), ("#", " # ")):
         text = pc.replace_substring(text, old, new)
-    text = pc.utf8_trim_whitespace(_squeeze_spaces(_combined(text)))
-    parts = pc.extract_regex(text, ad.FAST_PATTERN)
-    field = {name: parts.field(name) for name in ("number", "predir", "name", "type", "postdir")}
+    number, after = _split_house_number(pc.utf8_trim_whitespace(_squeeze_spaces(_combined(text))))
+    rests = pc.dictionary_encode(_combined(after))
+    parts = pc.extract_regex(rests.dictionary, "^" + ad.AFTER_NUMBER_PATTERN)
+    field = {name: parts.field(name) for name in ("predir", "name", "type", "postdir")}
     designator, unit = parts.field("designator"), parts.field("unit")
     # RE2 gives "" for a group that took no part; a designator without identifier ("REAR")
     # or an identifier that is itself a designator word is left to the scalar path.
@@ -199,11 +212,7 @@ def _fast_streets(values: pa.Array) -> tuple[pa.Array, dict[str, pa.Array]]:
         pc.not_equal(unit, ""),
         pc.invert(pc.is_in(unit, value_set=pa.array(list(UNIT_DESIGNATOR)))),
     )
-    unit_ok = pc.or_(no_unit, plain_unit)
-    taken = pc.and_(
-        pc.and_(pc.match_substring_regex(ascii_values, _PLAIN), pc.is_valid(parts)),
-        pc.and_(unit_ok, pc.match_substring_regex(field["number"], "[1-9]")),
-    ).fill_null(False)
+    matched = pc.and_(pc.is_valid(parts), pc.or_(no_unit, plain_unit)).fill_null(False)
     pre = _lookup(field["predir"], DIRECTIONAL)
     suffix = _lookup(field["type"], STREET_SUFFIX)
     post = _lookup(field["postdir"], DIRECTIONAL)
@@ -212,12 +221,27 @@ def _fast_streets(values: pa.Array) -> tuple[pa.Array, dict[str, pa.Array]]:
     results, index = distinct_map(street, ad.street_kind)
     kind = pa.array(results, pa.string()).take(index)
     is_street = pc.equal(kind, "street")
-    empty = pc.fill_null(pc.cast(pa.nulls(len(values)), pa.string()), "")
-    out = {
-        "house_number": pc.if_else(is_street, pc.fill_null(field["number"], ""), ""),
+    per_rest = {
+        "matched": matched,
+        "is_street": is_street,
         "street": pc.if_else(is_street, street, ""),
         "unit": pc.if_else(is_street, pc.fill_null(unit, ""), ""),
         "kind": kind,
+    }
+    rest = {name: column.take(rests.indices) for name, column in per_rest.items()}
+    shaped = pc.and_(
+        pc.match_substring_regex(number, f"^(?:{ad.HOUSE_NUMBER_PATTERN})$"),
+        pc.match_substring_regex(number, "[1-9]"),
+    )
+    taken = pc.and_(
+        pc.and_(pc.match_substring_regex(ascii_values, _PLAIN), shaped), rest["matched"]
+    )
+    empty = pc.fill_null(pc.cast(pa.nulls(len(values)), pa.string()), "")
+    out = {
+        "house_number": pc.if_else(rest["is_street"], number, ""),
+        "street": rest["street"],
+        "unit": rest["unit"],
+        "kind": rest["kind"],
         "city": empty,
         "state": empty,
         "zip": empty,
@@ -332,15 +356,30 @@ def officer_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pa.chunked_array([keys.take(encoded.indices)])
 
 
-def normalize_items(items: pa.Table) -> pa.Table:
-    """``items`` with the normalised columns appended."""
+def _text_columns(items: pa.Table) -> dict[str, pa.ChunkedArray]:
     columns = normalize_names(items)
-    digits = pc.replace_substring_regex(items.column("tin"), r"[^0-9]", "")
-    columns["norm_tin"] = pc.if_else(pc.equal(pc.utf8_length(digits), 9), digits, "")
-    columns.update(normalize_addresses(items))
     columns["norm_reason"] = clean_text_column(items.column("reason"))
     columns["norm_investigation_id"] = clean_text_column(items.column("investigation_id"))
     columns["norm_officer"] = officer_column(items.column("officer"))
+    return columns
+
+
+def normalize_items(items: pa.Table, pool: Executor | None = None) -> pa.Table:
+    """``items`` with the normalised columns appended.
+
+    With ``pool``, names and the free-text columns are normalised on its worker while this
+    thread parses addresses: both are mostly Arrow kernels, which release the GIL."""
+    text = pool.submit(_text_columns, items) if pool is not None else None
+    digits = pc.replace_substring_regex(items.column("tin"), r"[^0-9]", "")
+    tin = pc.if_else(pc.equal(pc.utf8_length(digits), 9), digits, "")
+    addresses = normalize_addresses(items)
+    named = text.result() if text is not None else _text_columns(items)
+    free_text = ("norm_reason", "norm_investigation_id", "norm_officer")
+    # The columns in their documented order, whichever thread made them.
+    columns = {name: column for name, column in named.items() if name not in free_text}
+    columns["norm_tin"] = tin
+    columns.update(addresses)
+    columns.update({name: named[name] for name in free_text})
     table = items
     for name, column in columns.items():
         table = table.append_column(name, column)

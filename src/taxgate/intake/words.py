@@ -8,11 +8,16 @@ strings, not thirty million) and count or gather with numpy.
 When values repeat (one boilerplate reason on most items, a few thousand given names), only
 the distinct values are split and a row reads the words of its value; when most values are
 distinct (a reason citing each item's own case), the rows are split directly.
+
+Splitting is Arrow work that releases the GIL, so ``ItemWords.prefetch`` can hand a column to
+a worker thread while the caller checks other columns (the second core); a column the caller
+asks for before the worker has started on it is split by the caller instead of waited for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,16 +117,32 @@ class ItemWords:
     """The words of an item table's text columns, each column split at most once per batch
     however many checks and screens read it."""
 
-    def __init__(self, items: pa.Table) -> None:
+    def __init__(self, items: pa.Table, pool: Executor | None = None) -> None:
         self.items = items
+        self._pool = pool
         self._split: dict[tuple[str, bool], Words] = {}
+        self._pending: dict[tuple[str, bool], Future[Words]] = {}
+
+    def _of(self, key: tuple[str, bool]) -> Words:
+        column, clean = key
+        return Words.of(self.items.column(column), clean_text_column if clean else None)
+
+    def prefetch(self, column: str, *, clean: bool = False) -> None:
+        """Split ``column`` on the pool's worker (in the order asked) while the caller goes
+        on; without a pool, nothing happens until the column is asked for."""
+        key = (column, clean)
+        if self._pool is not None and key not in self._split and key not in self._pending:
+            self._pending[key] = self._pool.submit(self._of, key)
 
     def __call__(self, column: str, *, clean: bool = False) -> Words:
         """The words of ``column``; ``clean=True`` for a raw column (cleaned as
         ``text.clean_text`` cleans, once per distinct value)."""
         key = (column, clean)
         if key not in self._split:
-            self._split[key] = Words.of(
-                self.items.column(column), clean_text_column if clean else None
-            )
+            pending = self._pending.pop(key, None)
+            # Waiting for a split the worker has not begun would idle this thread.
+            if pending is not None and not pending.cancel():
+                self._split[key] = pending.result()
+            else:
+                self._split[key] = self._of(key)
         return self._split[key]
