@@ -124,3 +124,25 @@ def test_templates_agree_with_their_definition(rows: list[dict[str, str]], min_i
     assert found.text.to_pylist() == texts
     assert found.cites_investigation.tolist() == cites
     assert np.allclose(found.coverage_low, low) and np.allclose(found.coverage_high, high)
+
+
+def test_an_investigation_is_cited_whole_or_word_by_word() -> None:
+    # Whole runs are settled in one scan, the rest word by word: both must give the definition.
+    reasons = [
+        "CASE ICE ERO 7 OPEN",  # whole
+        "ERO 7 FOR ICE",  # every word, scattered
+        "ICE ERO 77",  # a word missing ("7" is not "77")
+        "ICE ERO 7",  # whole, at both ends
+        "ANYTHING",  # no id at all: nothing to cite
+        "XICE ERO 7",  # a longer word is not the word
+    ]
+    ids = ["ICE ERO 7", "ICE ERO 7", "ICE ERO 7", "ICE ERO 7", "", "ICE ERO 7"]
+    rows = [
+        dict.fromkeys(("surname", "removal_order_case", *NORMALISED_PARTICULARS), "")
+        | {"norm_reason": reason, "norm_investigation_id": case}
+        for reason, case in zip(reasons, ids, strict=True)
+    ]
+    items = pa.Table.from_pylist(rows)
+    found = reason_templates(items, (0.5, 0.5), 1, ItemWords(items))
+    assert found.cites_investigation.tolist() == oracle(rows, (0.5, 0.5), 1)[1]
+    assert found.cites_investigation.tolist() == [True, True, False, True, False, False]

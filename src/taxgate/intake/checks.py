@@ -65,9 +65,15 @@ def taxable_periods(items: pa.Table, as_of: date) -> tuple[pa.ListArray, pa.Arra
 
     A period is a four-digit year from 1913 to the ``as_of`` year; other tokens are ignored.
     """
-    tokens = pc.split_pattern_regex(
-        pc.utf8_trim_whitespace(items.column("taxable_periods")), r"[;,\s]+"
-    ).combine_chunks()
+    # A batch asks for the same few periods on every item: each distinct text is read once.
+    column = items.column("taxable_periods")
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    periods, missing = _periods(encoded.dictionary, as_of)
+    return periods.take(encoded.indices), pa.array(missing[encoded.indices.to_numpy()])
+
+
+def _periods(values: pa.Array, as_of: date) -> tuple[pa.ListArray, np.ndarray]:
+    tokens = pc.split_pattern_regex(pc.utf8_trim_whitespace(values), r"[;,\s]+")
     flat = pc.list_flatten(tokens)
     parents = pc.list_parent_indices(tokens).to_numpy()
     shaped = pc.match_substring_regex(flat, r"^\d{4}$").to_numpy(zero_copy_only=False)
@@ -75,10 +81,10 @@ def taxable_periods(items: pa.Table, as_of: date) -> tuple[pa.ListArray, pa.Arra
     if shaped.any():
         years[shaped] = pc.cast(pc.filter(flat, pa.array(shaped)), pa.int64()).to_numpy()
     valid = shaped & (years >= FIRST_TAX_YEAR) & (years <= as_of.year)
-    counts = np.bincount(parents[valid], minlength=items.num_rows)
+    counts = np.bincount(parents[valid], minlength=len(values))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
     periods = pa.ListArray.from_arrays(pa.array(offsets), pa.array(years[valid], pa.int16()))
-    return periods, pa.array(counts == 0)
+    return periods, counts == 0
 
 
 def content_words(words: Words, stop: frozenset[str]) -> np.ndarray:

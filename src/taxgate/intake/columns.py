@@ -356,30 +356,26 @@ def officer_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pa.chunked_array([keys.take(encoded.indices)])
 
 
-def _text_columns(items: pa.Table) -> dict[str, pa.ChunkedArray]:
-    columns = normalize_names(items)
-    columns["norm_reason"] = clean_text_column(items.column("reason"))
-    columns["norm_investigation_id"] = clean_text_column(items.column("investigation_id"))
-    columns["norm_officer"] = officer_column(items.column("officer"))
-    return columns
+def _free_text(items: pa.Table) -> dict[str, pa.ChunkedArray]:
+    return {
+        "norm_reason": clean_text_column(items.column("reason")),
+        "norm_investigation_id": clean_text_column(items.column("investigation_id")),
+        "norm_officer": officer_column(items.column("officer")),
+    }
 
 
 def normalize_items(items: pa.Table, pool: Executor | None = None) -> pa.Table:
     """``items`` with the normalised columns appended.
 
-    With ``pool``, names and the free-text columns are normalised on its worker while this
-    thread parses addresses: both are mostly Arrow kernels, which release the GIL."""
-    text = pool.submit(_text_columns, items) if pool is not None else None
+    With ``pool``, the free-text columns are cleaned on its worker while this thread does
+    names and addresses (about as long): both are mostly Arrow kernels, which release the
+    GIL."""
+    free_text = pool.submit(_free_text, items) if pool is not None else None
+    columns = normalize_names(items)
     digits = pc.replace_substring_regex(items.column("tin"), r"[^0-9]", "")
-    tin = pc.if_else(pc.equal(pc.utf8_length(digits), 9), digits, "")
-    addresses = normalize_addresses(items)
-    named = text.result() if text is not None else _text_columns(items)
-    free_text = ("norm_reason", "norm_investigation_id", "norm_officer")
-    # The columns in their documented order, whichever thread made them.
-    columns = {name: column for name, column in named.items() if name not in free_text}
-    columns["norm_tin"] = tin
-    columns.update(addresses)
-    columns.update({name: named[name] for name in free_text})
+    columns["norm_tin"] = pc.if_else(pc.equal(pc.utf8_length(digits), 9), digits, "")
+    columns.update(normalize_addresses(items))
+    columns.update(free_text.result() if free_text is not None else _free_text(items))
     table = items
     for name, column in columns.items():
         table = table.append_column(name, column)

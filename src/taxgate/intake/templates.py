@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -115,23 +116,44 @@ def _own_keys(
     return np.concatenate(keys)
 
 
-def _citations(words: ItemWords, reason: Words) -> np.ndarray:
-    """Per item: does its reason contain every word of its own investigation id?"""
+def _cited_whole(items: pa.Table) -> np.ndarray:
+    """Per item: does its reason hold its whole investigation id as a run of words? Both are
+    cleaned text (words between single spaces), so a padded substring is a run of words."""
+    columns = items.select(["norm_reason", "norm_investigation_id"])
+    with duckdb.connect() as con:
+        con.register("items", columns)
+        found = con.sql(
+            "SELECT norm_investigation_id <> '' AND contains(' ' || norm_reason || ' ', "
+            "' ' || norm_investigation_id || ' ') AS cited FROM items"
+        ).to_arrow_table()
+    return flags(found.column("cited"))
+
+
+def _citations(items: pa.Table, words: ItemWords, reason: Words) -> np.ndarray:
+    """Per item: does its reason contain every word of its own investigation id?
+
+    A reason that cites its case mostly cites it whole: one scan settles those rows, and
+    only the others are matched word by word."""
+    whole = _cited_whole(items)
     vocabulary, rows = reason.vocabulary, reason.rows
     size = max(len(vocabulary), 1)
     case = words("norm_investigation_id")
     code, row = case.in_rows()
-    code = _codes(case.vocabulary, vocabulary)[code]
+    rest = ~whole[row]
+    code, row = code[rest], row[rest]
+    needed, where = np.unique(code, return_inverse=True)
+    code = _codes(case.vocabulary.take(pa.array(needed)), vocabulary)[where]
     found = code >= 0
-    # The reason words that are some item's case word, as row-scoped keys.
+    # The reason words that are some such item's case word, as row-scoped keys.
     reason_code, reason_row = reason.in_rows(_flags(code[found], size))
+    other = ~whole[reason_row]
     cited = np.zeros(len(code), dtype=bool)
     cited[found] = _member(
         pa.array(_keys(row[found], code[found], size)),
-        pa.array(_keys(reason_row, reason_code, size)),
+        pa.array(_keys(reason_row[other], reason_code[other], size)),
     )
-    cites: np.ndarray = (np.bincount(row, minlength=rows) > 0) & (
-        np.bincount(row[~cited], minlength=rows) == 0
+    cites: np.ndarray = whole | (
+        (np.bincount(row, minlength=rows) > 0) & (np.bincount(row[~cited], minlength=rows) == 0)
     )
     return cites
 
@@ -172,7 +194,7 @@ def reason_templates(
     return ReasonTemplates(
         texts=texts,
         template=template,
-        cites_investigation=_citations(words, reason),
+        cites_investigation=_citations(items, words, reason),
         coverage_low=low,
         coverage_high=high,
     )
