@@ -31,14 +31,15 @@ from taxgate.settings import Settings, load_settings
 
 __all__ = ["AgencyRegistry", "check_as_of", "load_request"]
 
-# The columns the checks and screens split into words, in the order they are first needed
-# (the reasons first: they are most of the batch's words). (column, cleaned from raw text).
+# The columns the screens and checks split into words, (column, cleaned from raw text): the
+# reasons first (most of a batch's words, read last), then the other words the reason
+# templates read. Investigation ids, read first, are split by the caller while the worker
+# splits the reasons.
 PREFETCH: Final = (
     ("norm_reason", False),
-    ("removal_order_case", True),
-    ("norm_investigation_id", False),
     *((name, True) for name in RAW_PARTICULARS),
     *((name, False) for name in NORMALISED_PARTICULARS),
+    ("norm_investigation_id", False),
 )
 
 
@@ -89,10 +90,10 @@ def load_request(
         words = ItemWords(items, pool)  # reasons and ids are split into words once for all
         for column, clean in PREFETCH:
             words.prefetch(column, clean=clean)
+        findings, screen_masks = run_screens(items, chosen.intake, words)
         masks, periods = item_checks(
             items, request, registry, chosen.intake, as_of or request.received, words
         )
-        findings, screen_masks = run_screens(items, chosen.intake, words)
     finally:
         pool.shutdown(cancel_futures=True)  # after a failure, no split nobody will read
     masks.update(screen_masks)

@@ -152,13 +152,13 @@ def run_screens(
     ``words`` shares the split text columns with the batch's item checks."""
     words = words or ItemWords(items)
     total = items.num_rows
-    # First the screen that reads no words, while a worker may still be splitting them.
+    # The reasons last: a worker may still be splitting them (see ItemWords.prefetch).
     officer_findings, by_officer = _officers(items, settings)
-    reason_findings, by_reason = _repeated(words("norm_reason"), "reason", total, settings)
-    template_findings, by_template = _templated(items, by_reason, settings, words)
     case_findings, by_case = _repeated(
         words("norm_investigation_id"), "investigation_id", total, settings
     )
+    reason_findings, by_reason = _repeated(words("norm_reason"), "reason", total, settings)
+    template_findings, by_template = _templated(items, by_reason, settings, words)
     findings = sorted(
         [*reason_findings, *template_findings, *case_findings, *officer_findings],
         key=lambda f: (f.code, -f.items, f.field, f.value),

@@ -83,6 +83,17 @@ def _member(values: pa.Array, value_set: pa.Array) -> np.ndarray:
     return flags(pc.is_in(values, value_set=value_set))
 
 
+def _key_member(keys: np.ndarray, value_set: np.ndarray) -> np.ndarray:
+    """Whether each of ``keys`` is in ``value_set`` (64-bit keys): a sort and a binary search
+    cost half of hashing millions of keys."""
+    if len(value_set) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    ordered = np.sort(value_set)
+    at = np.minimum(np.searchsorted(ordered, keys), len(ordered) - 1)
+    found: np.ndarray = ordered[at] == keys
+    return found
+
+
 def _keys(row: np.ndarray, code: np.ndarray, size: int) -> np.ndarray:
     """Item-scoped word keys, ``row * size + code``, in 64 bits (rows and codes are 32)."""
     keys: np.ndarray = row.astype(np.int64) * size + code
@@ -148,9 +159,8 @@ def _citations(items: pa.Table, words: ItemWords, reason: Words) -> np.ndarray:
     reason_code, reason_row = reason.in_rows(_flags(code[found], size))
     other = ~whole[reason_row]
     cited = np.zeros(len(code), dtype=bool)
-    cited[found] = _member(
-        pa.array(_keys(row[found], code[found], size)),
-        pa.array(_keys(reason_row[other], reason_code[other], size)),
+    cited[found] = _key_member(
+        _keys(row[found], code[found], size), _keys(reason_row[other], reason_code[other], size)
     )
     cites: np.ndarray = whole | (
         (np.bincount(row, minlength=rows) > 0) & (np.bincount(row[~cited], minlength=rows) == 0)
@@ -185,9 +195,7 @@ def reason_templates(
     own_keys = _own_keys(items, words, vocabulary, ~generic)
     maybe_own = _flags(own_keys % size, size)[code]
     particular = np.zeros(len(code), dtype=bool)
-    particular[maybe_own] = _member(
-        pa.array(_keys(parents[maybe_own], code[maybe_own], size)), pa.array(own_keys)
-    )
+    particular[maybe_own] = _key_member(_keys(parents[maybe_own], code[maybe_own], size), own_keys)
     kept_code, kept_parents = code[~particular], parents[~particular]
     texts, template = _distinct_templates(vocabulary, kept_code, kept_parents, rows)
     low, high = _coverage(template, kept_code.astype(np.int64), kept_parents, shares, min_items)
