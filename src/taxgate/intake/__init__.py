@@ -20,23 +20,21 @@ import pyarrow as pa
 from taxgate.errors import InputError
 from taxgate.intake.agencies import AgencyRegistry
 from taxgate.intake.checks import item_checks, reason_lists
-from taxgate.intake.columns import normalize_items
+from taxgate.intake.columns import clean_text_column, normalize_items
 from taxgate.intake.items import load_items
 from taxgate.intake.manifest import load_manifest
 from taxgate.intake.screens import run_screens
 from taxgate.intake.templates import NORMALISED_PARTICULARS, RAW_PARTICULARS
-from taxgate.intake.words import ItemWords
+from taxgate.intake.words import ItemWords, Words
 from taxgate.model import IntakeBatch, Manifest
 from taxgate.settings import Settings, load_settings
 
 __all__ = ["AgencyRegistry", "check_as_of", "load_request"]
 
-# The columns the screens and checks split into words, (column, cleaned from raw text): the
-# reasons first (most of a batch's words, read last), then the other words the reason
-# templates read. Investigation ids, read first, are split by the caller while the worker
-# splits the reasons.
+# The other columns the worker splits into words once it has split the reasons, as
+# (column, cleaned from raw text): the words the reason templates read. Investigation ids,
+# read first, are split by the caller while the worker splits the reasons.
 PREFETCH: Final = (
-    ("norm_reason", False),
     *((name, True) for name in RAW_PARTICULARS),
     *((name, False) for name in NORMALISED_PARTICULARS),
     ("norm_investigation_id", False),
@@ -82,12 +80,16 @@ def load_request(
             hint="use a registered agency code, or pass --agencies FILE",
         )
     raw = load_items(request.items_path, max_mb=chosen.intake.max_item_file_mb)
-    # One worker thread beside this one: the second core takes the text columns while this
-    # thread parses addresses, then splits columns into words while this one checks others.
+    # One worker thread beside this one, for the second core.
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake")
     try:
-        items = normalize_items(raw, pool)
-        words = ItemWords(items, pool)  # reasons and ids are split into words once for all
+        # Reasons are most of a batch's text: the worker cleans them and splits them into
+        # words while this thread normalises the other columns and screens officers and ids.
+        reasons = pool.submit(clean_text_column, raw.column("reason"))
+        reason_words = pool.submit(lambda: Words.of(reasons.result()))
+        items = normalize_items(raw, reasons)
+        words = ItemWords(items, pool)  # each column is split into words once for all
+        words.adopt("norm_reason", reason_words)
         for column, clean in PREFETCH:
             words.prefetch(column, clean=clean)
         findings, screen_masks = run_screens(items, chosen.intake, words)

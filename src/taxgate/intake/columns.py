@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Final, TypeVar
 
 import numpy as np
@@ -356,26 +356,21 @@ def officer_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pa.chunked_array([keys.take(encoded.indices)])
 
 
-def _free_text(items: pa.Table) -> dict[str, pa.ChunkedArray]:
-    return {
-        "norm_reason": clean_text_column(items.column("reason")),
-        "norm_investigation_id": clean_text_column(items.column("investigation_id")),
-        "norm_officer": officer_column(items.column("officer")),
-    }
-
-
-def normalize_items(items: pa.Table, pool: Executor | None = None) -> pa.Table:
+def normalize_items(items: pa.Table, reasons: Future[pa.ChunkedArray] | None = None) -> pa.Table:
     """``items`` with the normalised columns appended.
 
-    With ``pool``, the free-text columns are cleaned on its worker while this thread does
-    names and addresses (about as long): both are mostly Arrow kernels, which release the
-    GIL."""
-    free_text = pool.submit(_free_text, items) if pool is not None else None
+    ``reasons``: the reason column being cleaned on another thread (most of a batch's text;
+    Arrow's kernels release the GIL), taken when the other columns are done."""
     columns = normalize_names(items)
     digits = pc.replace_substring_regex(items.column("tin"), r"[^0-9]", "")
     columns["norm_tin"] = pc.if_else(pc.equal(pc.utf8_length(digits), 9), digits, "")
     columns.update(normalize_addresses(items))
-    columns.update(free_text.result() if free_text is not None else _free_text(items))
+    investigation = clean_text_column(items.column("investigation_id"))
+    officer = officer_column(items.column("officer"))
+    reason = reasons.result() if reasons is not None else clean_text_column(items.column("reason"))
+    columns["norm_reason"] = reason
+    columns["norm_investigation_id"] = investigation
+    columns["norm_officer"] = officer
     table = items
     for name, column in columns.items():
         table = table.append_column(name, column)

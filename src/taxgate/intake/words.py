@@ -134,6 +134,10 @@ class ItemWords:
         if self._pool is not None and key not in self._split and key not in self._pending:
             self._pending[key] = self._pool.submit(self._of, key)
 
+    def adopt(self, column: str, words: Future[Words]) -> None:
+        """``column``'s words, already being split (from the cleaned column) elsewhere."""
+        self._pending[(column, False)] = words
+
     def __call__(self, column: str, *, clean: bool = False) -> Words:
         """The words of ``column``; ``clean=True`` for a raw column (cleaned as
         ``text.clean_text`` cleans, once per distinct value)."""
