@@ -140,7 +140,7 @@ def _cited_whole(items: pa.Table) -> np.ndarray:
     return flags(found.column("cited"))
 
 
-def _citations(items: pa.Table, words: ItemWords, reason: Words) -> np.ndarray:
+def _citations(items: pa.Table, case: Words, reason: Words) -> np.ndarray:
     """Per item: does its reason contain every word of its own investigation id?
 
     A reason that cites its case mostly cites it whole: one scan settles those rows, and
@@ -148,7 +148,6 @@ def _citations(items: pa.Table, words: ItemWords, reason: Words) -> np.ndarray:
     whole = _cited_whole(items)
     vocabulary, rows = reason.vocabulary, reason.rows
     size = max(len(vocabulary), 1)
-    case = words("norm_investigation_id")
     code, row = case.in_rows()
     rest = ~whole[row]
     code, row = code[rest], row[rest]
@@ -180,6 +179,8 @@ def reason_templates(
     words = words or ItemWords(items)
     rows = items.num_rows
     reason = words("norm_reason")
+    # Citations read no template: they are worked out on the worker meanwhile, if any.
+    cites = words.background(_citations, items, words("norm_investigation_id"), reason)
     vocabulary = reason.vocabulary
     size = max(len(vocabulary), 1)
     generic = _member(vocabulary, pa.array(sorted(MONTHS))) | flags(
@@ -202,7 +203,7 @@ def reason_templates(
     return ReasonTemplates(
         texts=texts,
         template=template,
-        cites_investigation=_citations(items, words, reason),
+        cites_investigation=cites(),
         coverage_low=low,
         coverage_high=high,
     )

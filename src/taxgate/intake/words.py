@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -27,6 +28,7 @@ import pyarrow.compute as pc
 from taxgate.intake.columns import clean_text_column
 
 Clean = Callable[[pa.ChunkedArray], pa.ChunkedArray]
+T = TypeVar("T")
 
 
 def _array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -133,6 +135,14 @@ class ItemWords:
         key = (column, clean)
         if self._pool is not None and key not in self._split and key not in self._pending:
             self._pending[key] = self._pool.submit(self._of, key)
+
+    def background(self, function: Callable[..., T], *args: object) -> Callable[[], T]:
+        """``function(*args)`` on the worker after the splits asked for so far (here and now
+        without a pool); call what is returned for its result."""
+        if self._pool is None:
+            result = function(*args)
+            return lambda: result
+        return self._pool.submit(function, *args).result
 
     def adopt(self, column: str, words: Future[Words]) -> None:
         """``column``'s words, already being split (from the cleaned column) elsewhere."""
