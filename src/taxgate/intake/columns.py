@@ -36,10 +36,10 @@ POOL_MIN_DISTINCT: Final = 150_000
 WORKERS: Final = 2
 
 
-def distinct_map(column: pa.ChunkedArray, function: Callable[[str], T]) -> tuple[list[T], pa.Array]:
+def distinct_map(column: pa.ChunkedArray | pa.Array, function: Callable[[str], T]) -> tuple[list[T], pa.Array]:
     """``function`` on each distinct value, and each row's index into the results."""
-    values = pc.unique(column)
-    return [function(v) for v in values.to_pylist()], _index_in(column, values)
+    encoded = pc.dictionary_encode(_combined(column))  # one hash pass gives both
+    return [function(v) for v in encoded.dictionary.to_pylist()], encoded.indices
 
 
 def _index_in(column: pa.ChunkedArray | pa.Array, values: pa.Array) -> pa.Array:
@@ -266,8 +266,8 @@ def parse_street_column(values: pa.Array) -> dict[str, pa.Array]:
 
 
 def normalize_addresses(items: pa.Table) -> dict[str, pa.ChunkedArray]:
-    values = pc.unique(items.column("street"))
-    index = _index_in(items.column("street"), values)
+    encoded = pc.dictionary_encode(_combined(items.column("street")))
+    values, index = encoded.dictionary, encoded.indices
     parsed = {
         name: pa.chunked_array([column.take(index)])
         for name, column in parse_street_column(values).items()
