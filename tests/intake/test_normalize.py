@@ -223,3 +223,12 @@ def test_short_real_names_survive_and_filler_pairs_do_not(
         pa.table({"given_name": [given], "middle_name": [""], "surname": [surname]})
     )
     assert (batch["norm_given_name"][0].as_py(), batch["norm_surname"][0].as_py()) == expected
+
+
+def test_words_with_digits_go_before_the_suffix_is_looked_for() -> None:
+    # Found by the idempotence property: "II" kept as a surname, then read as a suffix.
+    assert nz.normalize_surname("II:0") == ("", "II")
+    assert nz.normalize_surname("Smith Jr 0") == ("SMITH", "JR")
+    for value in ("II:0", "Smith Jr 0", "Smith 3"):
+        once = nz.normalize_surname(value)[0]
+        assert nz.normalize_surname(once)[0] == once

@@ -36,7 +36,9 @@ POOL_MIN_DISTINCT: Final = 150_000
 WORKERS: Final = 2
 
 
-def distinct_map(column: pa.ChunkedArray | pa.Array, function: Callable[[str], T]) -> tuple[list[T], pa.Array]:
+def distinct_map(
+    column: pa.ChunkedArray | pa.Array, function: Callable[[str], T]
+) -> tuple[list[T], pa.Array]:
     """``function`` on each distinct value, and each row's index into the results."""
     encoded = pc.dictionary_encode(_combined(column))  # one hash pass gives both
     return [function(v) for v in encoded.dictionary.to_pylist()], encoded.indices
