@@ -203,6 +203,17 @@ def test_vectorised_street_parsing_agrees_with_the_scalar_one(values: list[str])
         assert got == tuple(ad.parse_street(value)), value
 
 
+def test_street_lines_sharing_what_follows_the_number_parse_as_the_scalar_parser_does() -> None:
+    # The column parser matches the rest after the house number once per distinct rest.
+    rests = ["N Main St", "n main st apt 4", "Main St #", "Oak Avenue Rear", "Unknown St"]
+    numbers = ["12", "12-14", "0", "00", "7B", "B7", "", "12,"]
+    values = [f"{n} {r}" for n in numbers for r in rests] + ["12", "12 ", " 12 Main St", "12-"]
+    columns = parse_street_column(pa.array(values, pa.string()))
+    for i, value in enumerate(values):
+        got = tuple(columns[name][i].as_py() for name in STREET_FIELDS)
+        assert got == tuple(ad.parse_street(value)), value
+
+
 @pytest.mark.parametrize(
     ("given", "surname", "expected"),
     [
