@@ -309,9 +309,9 @@ def _print_run(label: str, run: dict[str, Any], items: int) -> dict[str, float]:
 
 def _print_steps(title: str, figures: dict[str, Any]) -> None:
     print(f"\n{title}: {figures['wall_seconds']:.1f} s wall")
-    print(f"  {'step':<38}{'wall s':>8}{'thread CPU s':>14}")
+    print(f"  {'step':<46}{'wall s':>8}{'thread CPU s':>14}")
     for step, (wall, cpu) in sorted(figures["steps"].items(), key=lambda kv: -kv[1][0]):
-        print(f"  {step:<38}{wall:>8.2f}{cpu:>14.2f}")
+        print(f"  {step:<46}{wall:>8.2f}{cpu:>14.2f}")
 
 
 def main() -> None:
