@@ -20,6 +20,7 @@ from taxgate.intake import check_as_of, load_request
 from taxgate.law import LawDecisions, LawEngine, RequestFacts, decisions_table, law_items
 from taxgate.ledger import Ledger
 from taxgate.ledger.batches import record_batch, recorded_release
+from taxgate.memory import use_batch_pool
 from taxgate.model import BatchRecord, DecideOptions, IntakeBatch, ReleaseTerms
 from taxgate.progress import Laps, Progress, quiet
 from taxgate.release import StagedBatch, batch_id, check_output_folder, response_rows, row_digests
@@ -42,6 +43,7 @@ class BatchResult:
 def decide(manifest: Path, options: DecideOptions, progress: Progress = quiet) -> BatchResult:
     """Decide one request as of ``options.as_of`` and write decisions, response and summary."""
     settings, laps = options.settings or load_settings(), Laps()
+    use_batch_pool()  # column-sized temporaries reuse freed pages (see taxgate.memory)
     # Every input is read and checked before anything is written anywhere. Paths are recorded
     # in the ledger as absolute ones, so that review and what-if find them from anywhere.
     manifest, options = manifest.resolve(), _absolute(options)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from taxgate import reasons
 from taxgate.intake import load_request
+from taxgate.intake.checks import taxable_periods
 from taxgate.model import IntakeBatch
 
 from .conftest import WriteRequest, good_item
@@ -199,3 +205,26 @@ def test_normalised_columns_are_present(write_request: WriteRequest) -> None:
     assert row["periods"] == [2022, 2023]
     assert row["address_usable"] is True
     assert row["row"] == 1
+
+
+def _years_plainly(text: str, last: int) -> list[int]:
+    """The documented rule, token by token: four digits, 1913 to the as-of year."""
+    tokens = [t for t in re.split(r"[;,\s]+", text.strip()) if t]
+    return [int(t) for t in tokens if re.fullmatch(r"\d{4}", t) and 1913 <= int(t) <= last]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["2022;2023", "2022; 2023", " 2024 ", "1850,2020", "TBD", "", "2031"])
+        | st.from_regex(r"[0-9 ;,A-Z]{0,12}", fullmatch=True),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_periods_read_once_per_distinct_text_are_each_items_own(values: list[str]) -> None:
+    as_of = date(2025, 8, 7)
+    periods, missing = taxable_periods(pa.table({"taxable_periods": values}), as_of)
+    expected = [_years_plainly(v, as_of.year) for v in values]
+    assert periods.to_pylist() == expected
+    assert missing.to_pylist() == [not years for years in expected]

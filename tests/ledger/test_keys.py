@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import stat
 from pathlib import Path
 
@@ -41,3 +43,6 @@ def test_subject_is_a_keyed_hash_not_the_tin(tmp_path: Path) -> None:
     assert "000123456" not in subject and len(subject) == 64
     # Keyed: without our secret, nobody can test a guessed TIN against the log.
     assert theirs.subject("000123456") != subject
+    # HMAC-SHA256 of the digits under the subject secret, as RFC 2104 defines it.
+    secret = bytes.fromhex((tmp_path / "a" / keys.SUBJECT_KEY).read_text().strip())
+    assert subject == hmac.new(secret, b"000123456", hashlib.sha256).hexdigest()

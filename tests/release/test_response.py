@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,8 +17,10 @@ from taxgate.release import (
     RESPONSE_COLUMNS,
     build_response,
     last_known_addresses,
+    row_digests,
     write_response_csv,
 )
+from taxgate.release.response import write_csv
 from taxgate.world.io import open_world
 
 DECISION_SCHEMA = pa.schema(
@@ -175,3 +179,56 @@ def test_decisions_in_several_chunks_keep_their_rows_apart() -> None:
         ("i1", "not-provided", ""),
         ("i2", "provided", "Dayton"),
     ]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.booleans(), st.lists(st.text(max_size=6), min_size=5, max_size=5)),
+        max_size=12,
+    )
+)
+def test_each_provided_row_is_digested_as_exactly_what_it_sent(
+    rows: list[tuple[bool, list[str]]],
+) -> None:
+    response = pa.table(
+        {
+            "item_id": pa.array([f"item-{i}" for i in range(len(rows))], pa.string()),
+            "status": pa.array(["provided" if sent else "not-provided" for sent, _ in rows]),
+            **{
+                name: pa.array([values[k] for _, values in rows], pa.string())
+                for k, name in enumerate(("street", "unit", "city", "state", "zip"))
+            },
+        }
+    )
+    expected = {
+        f"item-{i}": hashlib.sha256("\x1f".join([f"item-{i}", *values]).encode()).hexdigest()
+        for i, (sent, values) in enumerate(rows)
+        if sent
+    }
+    assert row_digests(response) == expected
+
+
+cell = st.none() | st.text(max_size=6) | st.sampled_from(["a,b", 'say "hi"', "two\nlines", "cr\rx"])
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    width=st.integers(1, 4),
+    rows=st.lists(st.lists(cell, min_size=4, max_size=4), max_size=8),
+)
+def test_csv_files_are_written_exactly_as_pythons_csv_module_writes_them(
+    tmp_path: Path, width: int, rows: list[list[str | None]]
+) -> None:
+    names = [f"c{i}" for i in range(width)]
+    table = pa.table(
+        {name: pa.array([row[i] for row in rows], pa.string()) for i, name in enumerate(names)}
+    )
+    write_csv(table, tmp_path / "out.csv")
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(names)
+    writer.writerows([["" if v is None else v for v in row[:width]] for row in rows])
+    assert (tmp_path / "out.csv").read_bytes() == expected.getvalue().encode("utf-8")

@@ -100,12 +100,16 @@ def _alternation(words: Iterable[str]) -> str:
 _DIRS = _alternation(DIRECTIONAL)
 _TYPES = _alternation(STREET_SUFFIX)
 _UNITS = _alternation(k for k in UNIT_DESIGNATOR if k != "#")
-# The common well-formed shape, "123 N MAIN ST APT 4B": parsed without the CRF.
-FAST_PATTERN: Final = (
-    rf"^(?P<number>\d+[A-Z]?|\d+-\d+) (?:(?P<predir>{_DIRS}) )?"
+# The common well-formed shape, "123 N MAIN ST APT 4B": parsed without the CRF. A house
+# number holds no space, so the shape is a number, the first space, then the rest: the
+# column parser matches the two apart (a batch has far fewer distinct rests than lines).
+HOUSE_NUMBER_PATTERN: Final = r"\d+[A-Z]?|\d+-\d+"
+AFTER_NUMBER_PATTERN: Final = (
+    rf"(?:(?P<predir>{_DIRS}) )?"
     rf"(?P<name>[A-Z0-9]+(?: [A-Z0-9]+){{0,4}}?) (?P<type>{_TYPES})(?: (?P<postdir>{_DIRS}))?"
     rf"(?: (?P<designator>(?:{_UNITS})(?: #)?|#)(?: (?P<unit>[A-Z0-9-]+))?)?$"
 )
+FAST_PATTERN: Final = rf"^(?P<number>{HOUSE_NUMBER_PATTERN}) {AFTER_NUMBER_PATTERN}"
 _FAST: Final = re.compile(FAST_PATTERN)
 _RURAL: Final = re.compile(
     r"^(?:RR|R R|RFD|RURAL ROUTE|HC|HCR|HIGHWAY CONTRACT(?: ROUTE)?|STAR ROUTE) ?(\d+)"

@@ -17,8 +17,8 @@ import pyarrow.compute as pc
 
 from taxgate import reasons
 from taxgate.intake.agencies import I2, AgencyRegistry, canonical_basis
-from taxgate.intake.columns import clean_text_column
 from taxgate.intake.text import PLACEHOLDER_WORDS, clean_text, is_placeholder
+from taxgate.intake.words import ItemWords, Words, flags
 from taxgate.model import Manifest
 from taxgate.settings import IntakeSettings
 
@@ -65,9 +65,15 @@ def taxable_periods(items: pa.Table, as_of: date) -> tuple[pa.ListArray, pa.Arra
 
     A period is a four-digit year from 1913 to the ``as_of`` year; other tokens are ignored.
     """
-    tokens = pc.split_pattern_regex(
-        pc.utf8_trim_whitespace(items.column("taxable_periods")), r"[;,\s]+"
-    ).combine_chunks()
+    # A batch asks for the same few periods on every item: each distinct text is read once.
+    column = items.column("taxable_periods")
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    periods, missing = _periods(encoded.dictionary, as_of)
+    return periods.take(encoded.indices), pa.array(missing[encoded.indices.to_numpy()])
+
+
+def _periods(values: pa.Array, as_of: date) -> tuple[pa.ListArray, np.ndarray]:
+    tokens = pc.split_pattern_regex(pc.utf8_trim_whitespace(values), r"[;,\s]+")
     flat = pc.list_flatten(tokens)
     parents = pc.list_parent_indices(tokens).to_numpy()
     shaped = pc.match_substring_regex(flat, r"^\d{4}$").to_numpy(zero_copy_only=False)
@@ -75,44 +81,42 @@ def taxable_periods(items: pa.Table, as_of: date) -> tuple[pa.ListArray, pa.Arra
     if shaped.any():
         years[shaped] = pc.cast(pc.filter(flat, pa.array(shaped)), pa.int64()).to_numpy()
     valid = shaped & (years >= FIRST_TAX_YEAR) & (years <= as_of.year)
-    counts = np.bincount(parents[valid], minlength=items.num_rows)
+    counts = np.bincount(parents[valid], minlength=len(values))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
     periods = pa.ListArray.from_arrays(pa.array(offsets), pa.array(years[valid], pa.int16()))
-    return periods, pa.array(counts == 0)
+    return periods, counts == 0
 
 
-def content_words(cleaned: pa.Array, stop: frozenset[str]) -> np.ndarray:
-    """Per value of a cleaned text column, the number of words of two characters or more
-    that are neither in ``stop`` nor junk ("XXXX", "0000")."""
-    column = cleaned.combine_chunks() if isinstance(cleaned, pa.ChunkedArray) else cleaned
-    words = pc.split_pattern(column, " ")
-    flat = pc.list_flatten(words)
-    parents = pc.list_parent_indices(words).to_numpy()
+def content_words(words: Words, stop: frozenset[str]) -> np.ndarray:
+    """Per value of a cleaned text column (split into ``words``), the number of words of two
+    characters or more that are neither in ``stop`` nor junk ("XXXX", "0000")."""
+    vocabulary = words.vocabulary
     content = pc.and_(
-        pc.greater_equal(pc.utf8_length(flat), 2),
+        pc.greater_equal(pc.utf8_length(vocabulary), 2),
         pc.invert(
             pc.or_(
-                pc.is_in(flat, value_set=pa.array(sorted(stop))),
-                pc.match_substring_regex(flat, r"^(?:0+|1+|9+|X+|Z+)$"),
+                pc.is_in(vocabulary, value_set=pa.array(sorted(stop))),
+                pc.match_substring_regex(vocabulary, r"^(?:0+|1+|9+|X+|Z+)$"),
             )
         ),
-    ).to_numpy(zero_copy_only=False)
-    return np.bincount(parents[content], minlength=len(cleaned))
+    )
+    return words.counts(flags(content))
 
 
-def no_reason(items: pa.Table) -> pa.Array:
+def no_reason(items: pa.Table, words: ItemWords | None = None) -> pa.Array:
     """Empty, or fewer than two words that say anything (``"see attached"``, ``"N/A"``)."""
-    return pa.array(content_words(items.column("norm_reason"), CONTENTLESS_REASON_WORDS) < 2)
+    split = (words or ItemWords(items))("norm_reason")
+    return pa.array(content_words(split, CONTENTLESS_REASON_WORDS) < 2)
 
 
 def removal_elements_missing(
-    items: pa.Table, manifest: Manifest, settings: IntakeSettings
+    items: pa.Table, manifest: Manifest, settings: IntakeSettings, words: ItemWords | None = None
 ) -> pa.Array:
     """For 8 U.S.C. 1253(a)(1): no removal order case, no date, or a date fewer than
     ``removal_min_days`` before the request was received."""
     if not cites_removal_statute(manifest.statutory_authority):
         return _all(items, False)
-    case = clean_text_column(items.column("removal_order_case"))
+    case = (words or ItemWords(items))("removal_order_case", clean=True)
     has_case = pa.array(content_words(case, PLACEHOLDER_WORDS) >= 1)
     latest = manifest.received - timedelta(days=settings.removal_min_days)
     when = pc.strptime(
@@ -146,15 +150,20 @@ def item_checks(
     registry: AgencyRegistry,
     settings: IntakeSettings,
     as_of: date,
+    words: ItemWords | None = None,
 ) -> tuple[dict[str, pa.Array], pa.ListArray]:
-    """Reason code -> mask of items lacking it, and the parsed taxable periods."""
+    """Reason code -> mask of items lacking it, and the parsed taxable periods.
+
+    ``words`` shares the split text columns with the batch's screens."""
+    words = words or ItemWords(items)
     periods, missing_period = taxable_periods(items, as_of)
     masks: dict[str, pa.Array] = {
         reasons.NO_NAME: no_name(items),
         reasons.NO_ADDRESS: no_address(items),
         reasons.NO_PERIOD: missing_period,
-        reasons.NO_REASON: no_reason(items),
-        reasons.STATUTE: removal_elements_missing(items, manifest, settings),
+        reasons.STATUTE: removal_elements_missing(items, manifest, settings, words),
+        # Last: a worker may still be splitting the reasons (see ItemWords.prefetch).
+        reasons.NO_REASON: no_reason(items, words),
     }
     for code in request_defects(manifest, registry):
         masks[code] = _all(items, True)

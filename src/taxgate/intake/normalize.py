@@ -96,7 +96,10 @@ def split_name_field(value: str | None, *, whole_may_be_suffix: bool = True) -> 
     A middle-name field holding only "Jr" is a suffix; a given-name field holding only
     "Junior" is the person's name (``whole_may_be_suffix=False``).
     """
-    text, found = _pop_suffix(clean_text(value))
+    # Words with digits are never part of a name: dropped before the suffix is looked for,
+    # or "II 0" would keep "II" as a name that a second pass reads as a suffix.
+    words = [t for t in clean_text(value).split() if not any(c.isdigit() for c in t)]
+    text, found = _pop_suffix(" ".join(words))
     if text in NAME_SUFFIXES and whole_may_be_suffix:
         return "", NAME_SUFFIXES[text]
     # "N/A" is an abbreviation, never a name; "Na" is a surname.

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from taxgate import reasons
 from taxgate.intake.templates import reason_templates
+from taxgate.intake.words import ItemWords, Words, flags
 from taxgate.model import ScreenFinding
 from taxgate.settings import IntakeSettings
 
@@ -38,17 +39,13 @@ def _evidence(value: str) -> str:
 
 
 def _repeated(
-    column: pa.ChunkedArray, field: str, total: int, settings: IntakeSettings
+    words: Words, field: str, total: int, settings: IntakeSettings
 ) -> tuple[list[ScreenFinding], pa.Array]:
     rule = settings.not_specific
-    counts = pa.table({"value": column}).group_by("value").aggregate([("value", "count")])
-    counts = counts.filter(pc.not_equal(counts.column("value"), ""))
-    hits = counts.filter(
-        pc.and_(
-            pc.greater(counts.column("value_count"), rule.max_share * total),
-            pc.greater_equal(counts.column("value_count"), rule.min_items),
-        )
-    )
+    # The column's values are already hashed to distinct ones: count rows per value.
+    counts = np.bincount(words.value, minlength=len(words.values))
+    filled = flags(pc.not_equal(words.values, ""))
+    hit = filled & (counts > rule.max_share * total) & (counts >= rule.min_items)
     findings = [
         ScreenFinding(
             code=reasons.NOT_SPECIFIC,
@@ -59,26 +56,27 @@ def _repeated(
             threshold=rule.max_share,
         )
         for value, count in zip(
-            hits.column("value").to_pylist(), hits.column("value_count").to_pylist(), strict=True
+            words.values.filter(pa.array(hit)).to_pylist(), counts[hit].tolist(), strict=True
         )
     ]
-    return findings, pc.is_in(column, value_set=hits.column("value").combine_chunks())
+    return findings, pa.array(hit[words.value])
 
 
-def _most_common(values: pa.Array) -> str:
-    counts = pc.value_counts(values)
-    ranked = pa.table({"value": counts.field("values"), "count": counts.field("counts")})
+def _most_common(texts: pa.Array, chosen: np.ndarray) -> str:
+    """The text most of ``chosen`` (indexes into ``texts``) carry; ties to the smallest."""
+    counts = np.bincount(chosen, minlength=len(texts))
+    ranked = pa.table({"value": texts, "count": counts}).filter(pa.array(counts > 0))
     ranked = ranked.sort_by([("count", "descending"), ("value", "ascending")])
     return str(ranked.column("value")[0].as_py())
 
 
 def _templated(
-    items: pa.Table, already: pa.Array, settings: IntakeSettings
+    items: pa.Table, already: pa.Array, settings: IntakeSettings, words: ItemWords
 ) -> tuple[list[ScreenFinding], pa.Array]:
     rule = settings.not_specific
     shares = (rule.template_max_share, rule.cited_template_max_share)
-    found = reason_templates(items, shares, rule.min_items)
-    filled = pc.not_equal(found.text, "").to_numpy(zero_copy_only=False)
+    found = reason_templates(items, shares, rule.min_items, words)
+    filled = flags(pc.not_equal(found.texts, ""))[found.template]
     cites = found.cites_investigation
     low = ~cites & (found.coverage_low >= rule.template_coverage)
     high = cites & (found.coverage_high >= rule.template_coverage)
@@ -90,7 +88,7 @@ def _templated(
         count = int(chosen.sum())
         if count == 0:
             continue
-        shown = _most_common(found.text.filter(pa.array(chosen)))
+        shown = _most_common(found.texts, found.template[chosen])
         findings.append(
             ScreenFinding(
                 code=reasons.NOT_SPECIFIC,
@@ -147,16 +145,20 @@ def _officers(items: pa.Table, settings: IntakeSettings) -> tuple[list[ScreenFin
 
 
 def run_screens(
-    items: pa.Table, settings: IntakeSettings
+    items: pa.Table, settings: IntakeSettings, words: ItemWords | None = None
 ) -> tuple[tuple[ScreenFinding, ...], dict[str, pa.Array]]:
-    """Findings (largest first) and, per code, the mask of items that carry a flagged value."""
+    """Findings (largest first) and, per code, the mask of items that carry a flagged value.
+
+    ``words`` shares the split text columns with the batch's item checks."""
+    words = words or ItemWords(items)
     total = items.num_rows
-    reason_findings, by_reason = _repeated(items.column("norm_reason"), "reason", total, settings)
-    template_findings, by_template = _templated(items, by_reason, settings)
-    case_findings, by_case = _repeated(
-        items.column("norm_investigation_id"), "investigation_id", total, settings
-    )
+    # The reasons last: a worker may still be splitting them (see ItemWords.prefetch).
     officer_findings, by_officer = _officers(items, settings)
+    case_findings, by_case = _repeated(
+        words("norm_investigation_id"), "investigation_id", total, settings
+    )
+    reason_findings, by_reason = _repeated(words("norm_reason"), "reason", total, settings)
+    template_findings, by_template = _templated(items, by_reason, settings, words)
     findings = sorted(
         [*reason_findings, *template_findings, *case_findings, *officer_findings],
         key=lambda f: (f.code, -f.items, f.field, f.value),

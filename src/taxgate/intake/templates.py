@@ -27,11 +27,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from taxgate.intake.columns import clean_text_column
+from taxgate.intake.words import ItemWords, Words, flags
 
 # The item's own particulars. The surname is cleaned from the raw column like the reason (its
 # normalised form joins particles: "DELACRUZ"), and so is the removal order case; the other
@@ -55,42 +56,20 @@ PAD: Final = -1  # fills the triple of a template shorter than three words
 
 @dataclass(frozen=True)
 class ReasonTemplates:
-    """Per item: its template, whether its reason cites its own investigation id, and the
-    share of its template's triples that are common at the low and at the high share."""
+    """Per item: its template (an index into ``texts``, the batch's distinct templates),
+    whether its reason cites its own investigation id, and the share of its template's
+    triples that are common at the low and at the high share."""
 
-    text: pa.Array
+    texts: pa.Array
+    template: np.ndarray
     cites_investigation: np.ndarray
     coverage_low: np.ndarray
     coverage_high: np.ndarray
 
-
-def _words(column: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """The non-empty words of each value of a cleaned column, and each word's row."""
-    lists = pc.split_pattern(column, " ")
-    flat = pc.list_flatten(lists)
-    parents = pc.list_parent_indices(lists).to_numpy()
-    filled = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
-    return flat.filter(pa.array(filled)), parents[filled]
-
-
-def _reason_words(reason: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
-    """Every item's reason as word codes into a vocabulary, and each word's item.
-
-    A bulk request repeats reasons, so only distinct reasons are split into words; each item's
-    run of codes is then gathered from its reason's.
-    """
-    distinct = pc.unique(reason)
-    which = pc.index_in(reason, value_set=distinct).to_numpy().astype(np.int64)
-    words, owner = _words(distinct)
-    encoded = pc.dictionary_encode(words)
-    codes = np.asarray(encoded.indices.to_numpy(), dtype=np.int64)
-    length = np.bincount(owner, minlength=len(distinct))
-    start = np.concatenate([[0], np.cumsum(length)])[:-1]
-    per_item = length[which]
-    parents = np.repeat(np.arange(len(reason), dtype=np.int64), per_item)
-    first = np.concatenate([[0], np.cumsum(per_item)])[:-1]
-    position = np.arange(len(parents), dtype=np.int64) - first[parents] + start[which][parents]
-    return codes[position], parents, encoded.dictionary
+    @property
+    def text(self) -> pa.Array:
+        """Each item's template text."""
+        return self.texts.take(pa.array(self.template))
 
 
 def _codes(words: pa.Array, vocabulary: pa.Array) -> np.ndarray:
@@ -100,72 +79,25 @@ def _codes(words: pa.Array, vocabulary: pa.Array) -> np.ndarray:
     )
 
 
-def _combined(column: pa.ChunkedArray | pa.Array) -> pa.Array:
-    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+def _member(values: pa.Array, value_set: pa.Array) -> np.ndarray:
+    return flags(pc.is_in(values, value_set=value_set))
 
 
-def _clean_distinct(column: pa.Array) -> pa.Array:
-    distinct = pc.unique(column)
-    cleaned = _combined(clean_text_column(pa.chunked_array([distinct])))
-    return cleaned.take(pc.index_in(column, value_set=distinct))
+def _key_member(keys: np.ndarray, value_set: np.ndarray) -> np.ndarray:
+    """Whether each of ``keys`` is in ``value_set`` (64-bit keys): a sort and a binary search
+    cost half of hashing millions of keys."""
+    if len(value_set) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    ordered = np.sort(value_set)
+    at = np.minimum(np.searchsorted(ordered, keys), len(ordered) - 1)
+    found: np.ndarray = ordered[at] == keys
+    return found
 
 
-def _particulars(items: pa.Table) -> pa.Array:
-    # Cleaned one column at a time: only a column's distinct non-ASCII values go through
-    # unidecode, where the joined text of every item would be distinct.
-    cleaned = [_clean_distinct(_combined(items.column(name))) for name in RAW_PARTICULARS]
-    cleaned += [items.column(name) for name in NORMALISED_PARTICULARS]
-    return _combined(pc.binary_join_element_wise(*cleaned, " "))
-
-
-def reason_templates(
-    items: pa.Table, shares: tuple[float, float], min_items: int
-) -> ReasonTemplates:
-    """Each item's reason template, and how much of it is common at each of ``shares``."""
-    rows = items.num_rows
-    code, parents, vocabulary = _reason_words(_combined(items.column("norm_reason")))
-    size = max(len(vocabulary), 1)
-    keys = parents.astype(np.int64) * size + code
-
-    # Item-scoped word keys (row * vocabulary + word): one hash lookup finds, for every
-    # reason word, whether that same item's particulars contain it.
-    own_words, own_parents = _words(_particulars(items))
-    own_code = _codes(own_words, vocabulary)
-    case_words, case_parents = _words(_combined(items.column("norm_investigation_id")))
-    case_code = _codes(case_words, vocabulary)
-    case_keys = case_parents.astype(np.int64) * size + case_code
-    own_keys = np.concatenate(
-        [(own_parents.astype(np.int64) * size + own_code)[own_code >= 0], case_keys[case_code >= 0]]
-    )
-    # Only words that are someone's particular need the item-scoped lookup.
-    maybe_own = _flags(own_keys % size, size)[code]
-    particular = np.zeros(len(code), dtype=bool)
-    particular[maybe_own] = _member(pa.array(keys[maybe_own]), pa.array(own_keys))
-    in_case = _flags(case_code[case_code >= 0], size)[code]
-    cited = (case_code >= 0) & _member(pa.array(case_keys), pa.array(keys[in_case]))
-    cites = (np.bincount(case_parents, minlength=rows) > 0) & (
-        np.bincount(case_parents[~cited], minlength=rows) == 0
-    )
-
-    generic = _member(vocabulary, pa.array(sorted(MONTHS))) | _true(
-        pc.or_(
-            pc.match_substring_regex(vocabulary, "[0-9]"),
-            pc.less(pc.utf8_length(vocabulary), 2),
-        )
-    )
-    keep = ~(particular | generic[code])
-    kept_code, kept_parents = code[keep], parents[keep]
-    offsets = np.concatenate([[0], np.cumsum(np.bincount(kept_parents, minlength=rows))])
-    text = pc.binary_join(
-        pa.ListArray.from_arrays(
-            pa.array(offsets.astype(np.int32)), vocabulary.take(pa.array(kept_code))
-        ),
-        " ",
-    )
-    low, high = _coverage(text, kept_code, kept_parents, shares, min_items)
-    return ReasonTemplates(
-        text=text, cites_investigation=cites, coverage_low=low, coverage_high=high
-    )
+def _keys(row: np.ndarray, code: np.ndarray, size: int) -> np.ndarray:
+    """Item-scoped word keys, ``row * size + code``, in 64 bits (rows and codes are 32)."""
+    keys: np.ndarray = row.astype(np.int64) * size + code
+    return keys
 
 
 def _flags(codes: np.ndarray, size: int) -> np.ndarray:
@@ -175,12 +107,135 @@ def _flags(codes: np.ndarray, size: int) -> np.ndarray:
     return table
 
 
-def _true(mask: pa.Array) -> np.ndarray:
-    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+def _own_keys(
+    items: pa.Table, words: ItemWords, vocabulary: pa.Array, template_word: np.ndarray
+) -> np.ndarray:
+    """``row * len(vocabulary) + code`` of every template word that is also one of that
+    row's own particulars: its names, street, city, officer, removal case or investigation."""
+    size = max(len(vocabulary), 1)
+    # Only words a template can hold matter; the vocabulary of those is small (no digits).
+    kept = np.flatnonzero(template_word)
+    kept_words = vocabulary.take(pa.array(kept))
+    columns = [(name, True) for name in RAW_PARTICULARS]
+    columns += [(name, False) for name in (*NORMALISED_PARTICULARS, "norm_investigation_id")]
+    keys = []
+    for name, raw in columns:
+        split = words(name, clean=raw)
+        at = _codes(split.vocabulary, kept_words)
+        code, row = split.in_rows(at >= 0)
+        keys.append(_keys(row, kept[at[code]], size))
+    return np.concatenate(keys)
 
 
-def _member(values: pa.Array, value_set: pa.Array) -> np.ndarray:
-    return _true(pc.is_in(values, value_set=value_set))
+def _cited_whole(items: pa.Table) -> np.ndarray:
+    """Per item: does its reason hold its whole investigation id as a run of words? Both are
+    cleaned text (words between single spaces), so a padded substring is a run of words."""
+    columns = items.select(["norm_reason", "norm_investigation_id"])
+    with duckdb.connect() as con:
+        con.register("items", columns)
+        found = con.sql(
+            "SELECT norm_investigation_id <> '' AND contains(' ' || norm_reason || ' ', "
+            "' ' || norm_investigation_id || ' ') AS cited FROM items"
+        ).to_arrow_table()
+    return flags(found.column("cited"))
+
+
+def _citations(items: pa.Table, case: Words, reason: Words) -> np.ndarray:
+    """Per item: does its reason contain every word of its own investigation id?
+
+    A reason that cites its case mostly cites it whole: one scan settles those rows, and
+    only the others are matched word by word."""
+    whole = _cited_whole(items)
+    vocabulary, rows = reason.vocabulary, reason.rows
+    size = max(len(vocabulary), 1)
+    code, row = case.in_rows()
+    rest = ~whole[row]
+    code, row = code[rest], row[rest]
+    needed, where = np.unique(code, return_inverse=True)
+    code = _codes(case.vocabulary.take(pa.array(needed)), vocabulary)[where]
+    found = code >= 0
+    # The reason words that are some such item's case word, as row-scoped keys.
+    reason_code, reason_row = reason.in_rows(_flags(code[found], size))
+    other = ~whole[reason_row]
+    cited = np.zeros(len(code), dtype=bool)
+    cited[found] = _key_member(
+        _keys(row[found], code[found], size), _keys(reason_row[other], reason_code[other], size)
+    )
+    cites: np.ndarray = whole | (
+        (np.bincount(row, minlength=rows) > 0) & (np.bincount(row[~cited], minlength=rows) == 0)
+    )
+    return cites
+
+
+def reason_templates(
+    items: pa.Table,
+    shares: tuple[float, float],
+    min_items: int,
+    words: ItemWords | None = None,
+) -> ReasonTemplates:
+    """Each item's reason template, and how much of it is common at each of ``shares``.
+
+    ``words`` shares the split columns with the other screens and checks of the batch."""
+    words = words or ItemWords(items)
+    rows = items.num_rows
+    reason = words("norm_reason")
+    # Citations read no template: they are worked out on the worker meanwhile, if any.
+    cites = words.background(_citations, items, words("norm_investigation_id"), reason)
+    vocabulary = reason.vocabulary
+    size = max(len(vocabulary), 1)
+    generic = _member(vocabulary, pa.array(sorted(MONTHS))) | flags(
+        pc.or_(
+            pc.match_substring_regex(vocabulary, "[0-9]"),
+            pc.less(pc.utf8_length(vocabulary), 2),
+        )
+    )
+    code, parents = reason.in_rows(~generic)
+    # Item-scoped word keys (row * vocabulary + word): one hash lookup finds, for every
+    # reason word, whether that same item's particulars contain it; only words that are
+    # someone's particular need the lookup.
+    own_keys = _own_keys(items, words, vocabulary, ~generic)
+    maybe_own = _flags(own_keys % size, size)[code]
+    particular = np.zeros(len(code), dtype=bool)
+    particular[maybe_own] = _key_member(_keys(parents[maybe_own], code[maybe_own], size), own_keys)
+    kept_code, kept_parents = code[~particular], parents[~particular]
+    texts, template = _distinct_templates(vocabulary, kept_code, kept_parents, rows)
+    low, high = _coverage(template, kept_code.astype(np.int64), kept_parents, shares, min_items)
+    return ReasonTemplates(
+        texts=texts,
+        template=template,
+        cites_investigation=cites(),
+        coverage_low=low,
+        coverage_high=high,
+    )
+
+
+def _distinct_templates(
+    vocabulary: pa.Array, code: np.ndarray, row: np.ndarray, rows: int
+) -> tuple[pa.Array, np.ndarray]:
+    """The distinct templates' texts and each row's template among them (numbered by first
+    appearance). A million reasons reduce to a handful of templates, so rows are grouped by
+    their word codes, each row's codes read as one binary value, and only the distinct
+    templates are spelled out."""
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=rows))]).astype(np.int32)
+    codes = np.ascontiguousarray(code, dtype=np.int32)
+    as_bytes = pa.Array.from_buffers(
+        pa.binary(), rows, [None, pa.py_buffer(offsets * 4), pa.py_buffer(codes)]
+    )
+    grouped = pc.dictionary_encode(as_bytes)
+    template = grouped.indices.to_numpy().astype(np.int64)
+    first = np.unique(template, return_index=True)[1]
+    starts, ends = offsets[first], offsets[first + 1]
+    lengths = (ends - starts).astype(np.int32)
+    pieces = [codes[a:b] for a, b in zip(starts, ends, strict=True)]
+    spelled = np.concatenate(pieces) if pieces else np.zeros(0, np.int32)
+    texts = pc.binary_join(
+        pa.ListArray.from_arrays(
+            pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)),
+            vocabulary.take(pa.array(spelled.astype(np.int64))),
+        ),
+        " ",
+    )
+    return texts, template
 
 
 def _ahead(word: np.ndarray, template: np.ndarray, step: int) -> np.ndarray:
@@ -198,16 +253,16 @@ def _encode(values: np.ndarray) -> np.ndarray:
 
 
 def _coverage(
-    text: pa.Array,
+    index: np.ndarray,
     code: np.ndarray,
     parents: np.ndarray,
     shares: tuple[float, float],
     min_items: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per item, the share of its template's distinct triples carried by the templates of more
-    than ``share`` of the items and of at least ``min_items``, for each of ``shares``."""
-    rows = len(text)
-    index = pc.index_in(text, value_set=pc.unique(text)).to_numpy().astype(np.int64)
+    than ``share`` of the items and of at least ``min_items``, for each of ``shares``
+    (``index``: each item's template)."""
+    rows = len(index)
     carriers = np.bincount(index)
     first = np.zeros(rows, dtype=bool)
     first[np.unique(index, return_index=True)[1]] = True

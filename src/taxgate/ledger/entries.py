@@ -18,6 +18,10 @@ from datetime import date
 from json.encoder import encode_basestring
 from typing import Any, Literal, cast
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from taxgate.errors import EntryError
 
 EntryKind = Literal[
@@ -219,6 +223,147 @@ def entry_text(entry: Entry, recorded: str) -> str:
         parts.append('"subject":' + _quote(e.subject))
     parts.append(f'"v":{FORMAT_VERSION}')
     return "{" + ",".join(parts) + "}"
+
+
+# --- many entries at once --------------------------------------------------------------
+
+# The fields an EntryColumns table may vary row by row; the rest are its template's.
+COLUMN_FIELDS = frozenset(
+    {"item", "outcome", "reasons", "rules", "subject", "match_bp"}
+    | {"recipient", "purpose", "basis", "fields", "digest", "policy_hash", "actor"}
+)
+_LISTS = ("reasons", "rules", "fields")
+_ALWAYS = ("batch", "kind", "recorded")  # written even when empty, as entry_text does
+# Every key of an entry, in canonical (sorted) order.
+_KEYS = sorted({*_TEXT_FIELDS, *_LISTS, *_ALWAYS, "as_of", "match_bp", "v"})
+# What json.dumps(..., ensure_ascii=False) writes as an escape: quote, backslash, controls.
+_JSON_ESCAPED = r'["\\\x00-\x1f]'
+
+
+@dataclass(frozen=True)
+class EntryColumns:
+    """Many entries that differ only in some fields, as Arrow columns: a batch's decisions.
+
+    ``table`` has one row per entry and a column for each field that varies (text fields as
+    strings, ``reasons``/``rules``/``fields`` as list<string>, ``match_bp`` as int64); every
+    other field is the template ``same``'s. An empty text or list, or a null, leaves the field
+    out, as it does for one ``Entry``; ``entry_texts`` gives each row's canonical JSON, the
+    same bytes ``entry_text`` gives the equal ``Entry``.
+    """
+
+    same: Entry
+    table: pa.Table
+
+    def __post_init__(self) -> None:
+        if self.same.kind not in _KINDS:
+            raise EntryError(f"unknown entry kind {self.same.kind!r}; use one of {ENTRY_KINDS}")
+        unknown = sorted(set(self.table.column_names) - COLUMN_FIELDS)
+        if unknown or self.same.details:
+            raise EntryError(
+                f"entries as columns carry no {', '.join(unknown) or 'details'}; "
+                "append such entries one by one"
+            )
+
+    def __len__(self) -> int:
+        return int(self.table.num_rows)
+
+    def values(self, column: str) -> pa.Array:
+        """A text field per row ("" where the entry leaves it out)."""
+        if column in self.table.column_names:
+            return pc.fill_null(_array(self.table.column(column)), "")
+        value = getattr(self.same, column)
+        return pa.array([value] * len(self), pa.string())
+
+    def slice(self, start: int, length: int) -> EntryColumns:
+        return EntryColumns(self.same, self.table.slice(start, length))
+
+    def filter(self, mask: pa.Array) -> EntryColumns:
+        return EntryColumns(self.same, self.table.filter(mask))
+
+
+def _array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _omitted() -> pa.Scalar:
+    return pa.scalar(None, pa.string())
+
+
+def _escape_rows(name: str, values: pa.Array, text: pa.Array, rows: pa.Array) -> pa.Array:
+    """``text`` with the JSON of the rows flagged in ``rows`` written by Python's encoder:
+    the few values holding a quote, a backslash or a control character."""
+    if not pc.any(rows).as_py():
+        return text
+    fixed = [
+        f'"{name}":' + (_texts(tuple(value)) if isinstance(value, list) else _quote(value))
+        for value in values.filter(rows).to_pylist()
+    ]
+    return pc.replace_with_mask(text, rows, pa.array(fixed, pa.string()))
+
+
+def _text_part(name: str, values: pa.Array) -> pa.Array:
+    text = pc.binary_join_element_wise(f'"{name}":"', values, '"', "")
+    escaped = pc.fill_null(pc.match_substring_regex(values, _JSON_ESCAPED), False)
+    text = _escape_rows(name, values, text, escaped)
+    if name in _ALWAYS:
+        return text
+    return pc.if_else(pc.not_equal(values, ""), text, _omitted())
+
+
+def _list_part(name: str, values: pa.Array) -> pa.Array:
+    text = pc.binary_join_element_wise(f'"{name}":["', pc.binary_join(values, '","'), '"]', "")
+    flat = pc.list_flatten(values)
+    escaped = pc.fill_null(pc.match_substring_regex(flat, _JSON_ESCAPED), False)
+    if pc.any(escaped).as_py():
+        rows = np.zeros(len(values), dtype=bool)
+        parents = pc.list_parent_indices(values).to_numpy()
+        rows[parents[np.asarray(escaped.to_numpy(zero_copy_only=False), dtype=bool)]] = True
+        text = _escape_rows(name, values, text, pa.array(rows))
+    return pc.if_else(pc.greater(pc.list_value_length(values), 0), text, _omitted())
+
+
+def _part(name: str, values: pa.Array) -> pa.Array:
+    """One key of every row's JSON: ``"name":value``, null where the entry leaves it out."""
+    if name in _LISTS:
+        return _list_part(name, values)
+    if name == "match_bp":
+        return pc.binary_join_element_wise('"match_bp":', pc.cast(values, pa.string()), "")
+    return _text_part(name, values)
+
+
+def _constant(name: str, value: Any) -> pa.Scalar:
+    """The template's ``"name":value``, through the same encoder as a column of it."""
+    if name in _LISTS:
+        single = pa.array([list(value)], pa.list_(pa.string()))
+    elif name == "match_bp":
+        single = pa.array([value], pa.int64())
+    else:
+        single = pa.array([value], pa.string())
+    return _part(name, single)[0]
+
+
+def entry_texts(entries: EntryColumns, recorded: str) -> pa.Array:
+    """Each row's canonical JSON: exactly ``entry_text`` of the equal ``Entry``, built a column
+    at a time (a property test holds the two equal)."""
+    same, table = entries.same, entries.table
+    parts: list[pa.Array | pa.Scalar] = []
+    for name in _KEYS:
+        if name in table.column_names:
+            parts.append(_part(name, _array(table.column(name))))
+        elif name == "as_of":
+            if same.as_of is not None:
+                parts.append(pa.scalar(f'"as_of":"{same.as_of.isoformat()}"'))
+        elif name == "v":
+            parts.append(pa.scalar(f'"v":{FORMAT_VERSION}'))
+        else:
+            value = recorded if name == "recorded" else getattr(same, name)
+            constant = _constant(name, value)
+            if constant.is_valid:
+                parts.append(constant)
+    if not len(entries):
+        return pa.array([], pa.string())
+    joined = pc.binary_join_element_wise(*parts, ",", null_handling="skip")
+    return _array(pc.binary_join_element_wise("{", joined, "}", ""))
 
 
 def decode(body: bytes | str) -> dict[str, Any]:

@@ -15,20 +15,19 @@ transaction, so a kill leaves either the whole call or none of it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import islice
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, func, select
-from sqlalchemy.exc import IntegrityError
 
 from taxgate.errors import LedgerError
 from taxgate.ledger import keys as keyfiles
 from taxgate.ledger import merkle
+from taxgate.ledger.append import Recorded, Writer, chunks
 from taxgate.ledger.audit import audit
-from taxgate.ledger.entries import Disclosure, Entry, decode, entry_text
+from taxgate.ledger.entries import Disclosure, Entry, EntryColumns, decode
 from taxgate.ledger.heads import TreeHead, now
 from taxgate.ledger.proofs import ConsistencyProof, InclusionProof
 from taxgate.ledger.verify import (
@@ -45,8 +44,7 @@ from taxgate.store.models import LedgerEntry, LedgerNode, LedgerTreeHead
 ENTRIES = cast(Table, LedgerEntry.__table__)
 NODES = cast(Table, LedgerNode.__table__)
 HEADS = cast(Table, LedgerTreeHead.__table__)
-ENTRY_COLUMNS = ("idx", "kind", "batch", "item", "subject", "body", "leaf_hash")
-CHUNK = 20_000
+CHUNK = 20_000  # entries read at a time
 
 
 def read_nodes(conn: Connection, ids: list[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
@@ -117,10 +115,13 @@ class Ledger:
     # -- appending -----------------------------------------------------------------------
 
     def append_batch(
-        self, entries: Iterable[Entry], progress: Callable[[int], None] | None = None
+        self,
+        entries: Iterable[Entry | EntryColumns],
+        progress: Callable[[int], None] | None = None,
     ) -> TreeHead:
         """Record ``entries`` in one transaction and sign one tree head over the result.
 
+        ``entries`` are single entries or columns of many (a batch's decisions), in log order.
         Entries whose ``(batch, kind, item)`` is already recorded are skipped; if nothing is
         new, the current head is returned and nothing is signed. ``progress`` hears how many
         entries have been read so far, a chunk at a time.
@@ -147,50 +148,20 @@ class Ledger:
             edge = merkle.cover(0, size)
             found = read_nodes(conn, edge)
             tree = merkle.CompactRange(size, [found[node] for node in edge])
-            recorded, known = now(), self._known_keys(conn)
-            pending, read = iter(entries), 0
-            while chunk := list(islice(pending, CHUNK)):
-                fresh = [e for e in chunk if (e.kind, e.item) not in known(e.batch)]
-                if fresh:
-                    self._insert(conn, tree, fresh, recorded)
-                read += len(chunk)
-                if progress is not None:
-                    progress(read)
+            recorded, read = now(), 0
+            with Writer(self.store, conn) as writer:
+                stored = Recorded(conn, ENTRIES, before_reading=writer.wait)
+                for chunk in chunks(entries, stored, recorded):
+                    if chunk.bodies:
+                        writer.write(tree, chunk)
+                    read += chunk.read
+                    if progress is not None:
+                        progress(read)
             if tree.size == size:
                 return latest or self._sign(0, merkle.EMPTY_ROOT, recorded)
             head = self._sign(tree.size, tree.root(), recorded)
             conn.execute(HEADS.insert().values(**head.to_dict()))
             return head
-
-    def _known_keys(self, conn: Connection) -> Callable[[str], set[tuple[str, str]]]:
-        """``(kind, item)`` already recorded for a batch, read once per batch."""
-        per_batch: dict[str, set[tuple[str, str]]] = {}
-
-        def known(batch: str) -> set[tuple[str, str]]:
-            if batch not in per_batch:
-                query = select(ENTRIES.c.kind, ENTRIES.c.item).where(ENTRIES.c.batch == batch)
-                per_batch[batch] = {(kind, item) for kind, item in conn.execute(query)}
-            return per_batch[batch]
-
-        return known
-
-    def _insert(
-        self, conn: Connection, tree: merkle.CompactRange, chunk: Sequence[Entry], recorded: str
-    ) -> None:
-        start, rows, leaves = tree.size, [], []
-        for index, e in enumerate(chunk, start):
-            text = entry_text(e, recorded)
-            leaf = merkle.leaf_hash(text.encode())
-            leaves.append(leaf)
-            rows.append((index, e.kind, e.batch, e.item, e.subject or None, text, leaf))
-        nodes = tree.extend(leaves)
-        try:
-            self.store.bulk_insert(conn, "ledger_entries", ENTRY_COLUMNS, rows)
-        except IntegrityError as exc:
-            raise LedgerError(
-                "the same (batch, kind, item) appears twice in one append; each is recorded once"
-            ) from exc
-        self.store.bulk_insert(conn, "ledger_nodes", ("pos", "hash"), nodes)
 
     def _sign(self, size: int, root: bytes, time: str) -> TreeHead:
         return TreeHead.sign(self.keys, size, root, time)
