@@ -15,7 +15,7 @@ from .conftest import WriteRequest, good_item
 from .test_checks import reasons_of
 
 REGISTRY = AgencyRegistry.load()
-I2 = "6103(i)(2)"
+I1, I2 = "6103(i)(1)", "6103(i)(2)"
 
 
 @pytest.mark.parametrize(
@@ -74,6 +74,10 @@ def test_i1_authorisers_are_doj_officials() -> None:
 
 def test_basis_spellings() -> None:
     assert {canonical_basis(b) for b in ("6103(i)(2)", "26 U.S.C. § 6103(i)(2)", "(i)(2)")} == {I2}
+    # A subparagraph invokes its paragraph's exception; another paragraph stays unknown.
+    assert {canonical_basis(b) for b in ("6103(i)(2)(A)", "§ 6103(i)(2)(B)", "(i)(2)(a)")} == {I2}
+    assert canonical_basis("6103(i)(1)(A)") == I1
+    assert canonical_basis("6103(i)(3)(A)") not in (I1, I2)
 
 
 def test_parent_chain_and_safeguards(tmp_path: Path) -> None:

@@ -24,10 +24,14 @@ I2 = "6103(i)(2)"
 
 
 def canonical_basis(text: str) -> str:
-    """``"26 U.S.C. § 6103(i)(2)"``, ``"6103 (i)(2)"``, ``"(i)(2)"`` -> ``"6103(i)(2)"``."""
+    """``"26 U.S.C. § 6103(i)(2)"``, ``"6103 (i)(2)"``, ``"(i)(2)"`` -> ``"6103(i)(2)"``.
+
+    A subparagraph (``"6103(i)(2)(A)"``, the paragraph's own "in general") invokes the same
+    exception, so it is read as its paragraph."""
     compact = re.sub(r"[\s.§]|26USC|SECTION|SEC", "", text.upper()).lower()
+    paragraph = re.sub(r"(\(i\)\([12]\))(\([a-z]\))+$", r"\1", compact)
     for basis in (I1, I2):
-        if compact in (basis, basis[4:]) or compact.endswith(basis):
+        if paragraph in (basis, basis[4:]) or paragraph.endswith(basis):
             return basis
     return compact
 
