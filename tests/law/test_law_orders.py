@@ -116,6 +116,16 @@ def test_expiry_before_effect_is_reported(tmp_path: Path) -> None:
     ]
 
 
+def test_notice_deadline_before_effect_is_reported(tmp_path: Path) -> None:
+    path = grant(tmp_path, "ctr", effective="2025-11-21")
+    path.write_text(path.read_text() + "notice_deadline = 2025-11-20\n")
+    assert problems_in(tmp_path) == [
+        ("ctr.toml", "notice_deadline", "2025-11-20 is before effective 2025-11-21")
+    ]
+    path.write_text(path.read_text().replace("2025-11-20", "2025-11-21"))  # the same day is fine
+    assert problems_in(tmp_path) == []
+
+
 def test_contradictions_across_files_are_reported(tmp_path: Path) -> None:
     grant(tmp_path, "a")
     (tmp_path / "a-again.toml").write_text((tmp_path / "a.toml").read_text())

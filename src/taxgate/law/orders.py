@@ -188,6 +188,10 @@ def parse_order(path: Path, agencies: AgencyFacts, problems: list[OrderProblem])
     expires = read.day("expires", required=False)
     if effective and expires and expires <= effective:
         read.note("expires", f"{expires} is not after effective {effective}; it never applies")
+    deadline = read.day("notice_deadline", required=False)
+    if effective and deadline and deadline < effective:
+        # Every notice under it would be overdue the day it is issued: a typo, not an order.
+        read.note("notice_deadline", f"{deadline} is before effective {effective}")
     target = read.text("target", required=False)
     if kind in SUSPENDING_KINDS and raw.get("target") in (None, ""):
         read.note("target", f"missing; a {kind} must name the id of the order it suspends or ends")
@@ -212,7 +216,7 @@ def parse_order(path: Path, agencies: AgencyFacts, problems: list[OrderProblem])
         purposes=read.names("purposes", frozenset(PURPOSES), required=bars),
         exceptions=read.names("except", EXCEPTIONS, required=False),
         reaches_prior_disclosures=prior is True,
-        notice_deadline=read.day("notice_deadline", required=False),
+        notice_deadline=deadline,
         target=target,
         path=path,
     )
