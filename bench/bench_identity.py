@@ -45,6 +45,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 SCALES = {"small": (200_000, 20_000, 5), "full": (10_000_000, 1_280_000, 1)}
 KINDS = ("ice-2025", "mixed")
@@ -107,7 +108,7 @@ def run_ours_train(world: str, engine: str) -> dict[str, Any]:
     return {"seconds": round(time.perf_counter() - started, 2), "peak_rss_mb": _peak_mb()}
 
 
-def run_ours(world: str, request: str, engine: str) -> dict[str, Any]:
+def run_ours(world: str, request: str, engine: str, keep_result: bool = False) -> dict[str, Any]:
     from taxgate.identity import resolve_items
 
     items = read_items(Path(request) / "items.csv")
@@ -128,6 +129,7 @@ def run_ours(world: str, request: str, engine: str) -> dict[str, Any]:
         "decisions": result.select(
             ["item_id", "outcome", "best_tin", "match_probability"]
         ).to_pylist(),
+        "result": result.sort_by("item_id") if keep_result else None,
         "released": released.select(["item_id", "tin", "match_probability"]).to_pylist(),
     }
 
@@ -447,6 +449,12 @@ def main() -> None:
     parser.add_argument("--kinds", default=",".join(KINDS), help="request kinds, comma-separated")
     parser.add_argument("--keep", type=Path, default=None, help="reuse/keep worlds here")
     parser.add_argument(
+        "--decisions",
+        type=Path,
+        default=None,
+        help="write ours' per-item results here (one parquet per request), to diff two versions",
+    )
+    parser.add_argument(
         "--corruption",
         type=float,
         default=0.0,
@@ -496,7 +504,13 @@ def main() -> None:
                 print(header)
                 entry: dict[str, Any] = {"kind": kind, "seed": seed, "corruption": args.corruption}
                 if not args.skip_ours:
-                    mine = _in_child(run_ours, str(world), str(request), args.engine)
+                    mine = _in_child(
+                        run_ours, str(world), str(request), args.engine, args.decisions is not None
+                    )
+                    if args.decisions is not None:
+                        args.decisions.mkdir(parents=True, exist_ok=True)
+                        saved = args.decisions / f"{request.name}.parquet"
+                        pq.write_table(mine.pop("result"), saved)
                     entry["ours"] = evaluate(mine, request)
                     entry["ours"].update(
                         {k: mine[k] for k in ("seconds", "peak_rss_mb", "candidate_pairs")}
