@@ -152,6 +152,7 @@ def run_ours(name: str) -> dict[str, Any]:
             key: sum(1 for r in result if (r["reasons"] or ["release"])[0] == key)
             for key in sorted({(r["reasons"] or ["release"])[0] for r in result})
         },
+        "decisions": result,
     }
 
 
@@ -188,6 +189,13 @@ def score(
     }
 
 
+def write_decisions(rows: list[dict[str, Any]], path: Path) -> None:
+    """Ours' per-item decisions, sorted by item: two versions' files compare byte for byte."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pylist(sorted(rows, key=lambda row: str(row["item_id"])))
+    pq.write_table(table, path)
+
+
 def _in_child(function: Any, *args: Any) -> dict[str, Any]:
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
         result: dict[str, Any] = pool.submit(function, *args).result()
@@ -199,6 +207,12 @@ def main() -> None:
     parser.add_argument("--scale", choices=("small", "full"), default="full")
     parser.add_argument("--sets", default=",".join(febrl_data.SETS))
     parser.add_argument("--skip-plain", action="store_true")
+    parser.add_argument(
+        "--decisions",
+        type=Path,
+        default=None,
+        help="write ours' per-item decisions here (one parquet per set), to diff two versions",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     header = (
@@ -214,7 +228,10 @@ def main() -> None:
         systems = [("ours", run_ours)] + ([] if args.skip_plain else [("plain", run_plain)])
         results[name] = {}
         for label, function in systems:
-            figures = score(_in_child(function, name), data, judged)
+            run = _in_child(function, name)
+            if label == "ours" and args.decisions is not None:
+                write_decisions(run.pop("decisions"), args.decisions / f"{name}.parquet")
+            figures = score(run, data, judged)
             results[name][label] = figures
             print(
                 f"{name:<8}{label:<8}{figures['items']:>6}{figures['lawful']:>7}"

@@ -45,6 +45,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 SCALES = {"small": (200_000, 20_000, 5), "full": (10_000_000, 1_280_000, 1)}
 KINDS = ("ice-2025", "mixed")
@@ -62,6 +63,7 @@ ADDRESS_VARIANTS = (*ADDRESS_DEFECTS, "moved-unknown-address", "no-street-number
 PLAIN_THRESHOLD = 0.99
 PLAIN_TIMINGS = (
     "seconds",
+    "cpu_seconds",
     "prepare_seconds",
     "train_seconds",
     "predict_seconds",
@@ -89,6 +91,13 @@ def _peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds of this process so far, every thread (the machine is shared: wall time
+    alone says as much about the neighbours as about the code)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def read_items(path: Path) -> pa.Table:
     """Every item column as a string, as a requester wrote it."""
     names = pacsv.read_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16)).column_names
@@ -102,19 +111,24 @@ def read_items(path: Path) -> pa.Table:
 def run_ours_train(world: str, engine: str) -> dict[str, Any]:
     from taxgate.identity import train_model
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     train_model(Path(world), engine=engine)
-    return {"seconds": round(time.perf_counter() - started, 2), "peak_rss_mb": _peak_mb()}
+    return {
+        "seconds": round(time.perf_counter() - started, 2),
+        "cpu_seconds": round(_cpu_seconds() - cpu, 2),
+        "peak_rss_mb": _peak_mb(),
+    }
 
 
-def run_ours(world: str, request: str, engine: str) -> dict[str, Any]:
+def run_ours(world: str, request: str, engine: str, keep_result: bool = False) -> dict[str, Any]:
     from taxgate.identity import resolve_items
 
     items = read_items(Path(request) / "items.csv")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     stats: dict[str, Any] = {}
     result = resolve_items(Path(world), items, engine=engine, stats=stats)
     seconds = time.perf_counter() - started
+    cpu_seconds = _cpu_seconds() - cpu
     released = result.filter(
         pa.compute.and_(
             pa.compute.equal(result.column("outcome"), "matched"),
@@ -123,11 +137,13 @@ def run_ours(world: str, request: str, engine: str) -> dict[str, Any]:
     )
     return {
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu_seconds, 2),
         "peak_rss_mb": _peak_mb(),
         "candidate_pairs": stats.get("candidate_pairs"),
         "decisions": result.select(
             ["item_id", "outcome", "best_tin", "match_probability"]
         ).to_pylist(),
+        "result": result.sort_by("item_id") if keep_result else None,
         "released": released.select(["item_id", "tin", "match_probability"]).to_pylist(),
     }
 
@@ -195,7 +211,7 @@ def run_plain(world: str, request: str) -> dict[str, Any]:
     from taxgate.world.io import open_world
 
     items = read_items(Path(request) / "items.csv")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     con = connect()
     con.execute("SET enable_progress_bar = false")
     open_world(con, Path(world))
@@ -307,6 +323,7 @@ def run_plain(world: str, request: str) -> dict[str, Any]:
     ]
     return {
         "seconds": round(finished - started, 2),
+        "cpu_seconds": round(_cpu_seconds() - cpu, 2),
         "prepare_seconds": round(prepared - started, 2),
         "train_seconds": round(trained - prepared, 2),
         "predict_seconds": round(finished - trained, 2),
@@ -447,6 +464,12 @@ def main() -> None:
     parser.add_argument("--kinds", default=",".join(KINDS), help="request kinds, comma-separated")
     parser.add_argument("--keep", type=Path, default=None, help="reuse/keep worlds here")
     parser.add_argument(
+        "--decisions",
+        type=Path,
+        default=None,
+        help="write ours' per-item results here (one parquet per request), to diff two versions",
+    )
+    parser.add_argument(
         "--corruption",
         type=float,
         default=0.0,
@@ -470,7 +493,10 @@ def main() -> None:
         if not args.skip_ours:
             print("training ours", flush=True)
             trained = _in_child(run_ours_train, str(world), args.engine)
-            print(f"  trained in {trained['seconds']} s, peak {trained['peak_rss_mb']} MB")
+            print(
+                f"  trained in {trained['seconds']} s ({trained['cpu_seconds']} CPU s), "
+                f"peak {trained['peak_rss_mb']} MB"
+            )
         header = (
             f"{'system':<24}{'released':>9}{'wrong':>7}{'recall':>8}{'rec d/t':>9}{'review':>8}"
             f"{'rev pipe':>9}{'conf wrong':>12}{'mean p':>10}{'precis.':>10}{'secs':>8}"
@@ -496,12 +522,22 @@ def main() -> None:
                 print(header)
                 entry: dict[str, Any] = {"kind": kind, "seed": seed, "corruption": args.corruption}
                 if not args.skip_ours:
-                    mine = _in_child(run_ours, str(world), str(request), args.engine)
+                    mine = _in_child(
+                        run_ours, str(world), str(request), args.engine, args.decisions is not None
+                    )
+                    if args.decisions is not None:
+                        args.decisions.mkdir(parents=True, exist_ok=True)
+                        saved = args.decisions / f"{request.name}.parquet"
+                        pq.write_table(mine.pop("result"), saved)
                     entry["ours"] = evaluate(mine, request)
                     entry["ours"].update(
-                        {k: mine[k] for k in ("seconds", "peak_rss_mb", "candidate_pairs")}
+                        {
+                            k: mine[k]
+                            for k in ("seconds", "cpu_seconds", "peak_rss_mb", "candidate_pairs")
+                        }
                     )
                     print(_row("ours", entry["ours"], mine), flush=True)
+                    print(f"  ours CPU seconds: {mine['cpu_seconds']}", flush=True)
                     blocking = _in_child(run_blocking_recall, str(world), str(request))
                     entry["ours"].update(blocking)
                     print(
@@ -517,9 +553,8 @@ def main() -> None:
                     print(_row(f"plain Splink p>={PLAIN_THRESHOLD}", entry["plain"], plain))
                     print(
                         "  plain Splink seconds: prepare {prepare_seconds}, train (prior, u, EM) "
-                        "{train_seconds}, predict + best-per-item {predict_seconds}".format(
-                            **plain
-                        ),
+                        "{train_seconds}, predict + best-per-item {predict_seconds}; "
+                        "CPU seconds {cpu_seconds}".format(**plain),
                         flush=True,
                     )
                 runs.append(entry)

@@ -122,7 +122,8 @@ def test_addresses_normalised_by_number_and_street_name_equal_the_macros_row_by_
                    coalesce(tg_unit(unit), tg_unit(tg_street_unit(street))) AS unit,
                    tg_name(city) AS city, tg_zip(zip) AS zip, 1 AS recency
             FROM source)
-        SELECT uid, tg_house(street), street, unit, city, zip, recency FROM r
+        SELECT uid, tg_house(street), street, unit, city, zip, recency,
+               tg_street_key(street, tg_house(street)) FROM r
         WHERE street IS NOT NULL OR zip IS NOT NULL""",
     )
     assert bulk == reference

@@ -65,7 +65,8 @@ def _nonempty(expression: str) -> str:
 
 
 def splink_input_sql(people: str, addresses: str) -> str:
-    """Join people to their address arrays and derive blocking keys.
+    """Join people to their address arrays and derive blocking keys. ``addresses`` are rows
+    of ``normalise.address_sql``, street key included.
 
     One aggregation per taxpayer (a list of spells) and every array derived from it: five
     separate list aggregations cost several times more on a large world. The spells are not
@@ -103,7 +104,7 @@ def splink_input_sql(people: str, addresses: str) -> str:
         WITH agg AS (
             SELECT uid,
                    list({{'street': street, 'unit': unit, 'zip': zip, 'house': house,
-                          'key': tg_street_key(street, house)}}) AS spells
+                          'key': key}}) AS spells
             FROM {addresses} GROUP BY uid
         ), arrays AS (
             SELECT uid, {addr_full} AS addr_full, {addr_street} AS addr_street,

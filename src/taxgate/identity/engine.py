@@ -30,8 +30,8 @@ class Dialect:
     length: str  # of a string
     any_overlap: str  # two arrays share an element: format with {a} and {b}
     exists: str  # some element x of {array} satisfies {predicate}
-    split_part: str  # format with {s}, {sep}, {n}
     contains: str  # array {a} holds value {x}
+    int_div: str  # integer division: format with {a} and {b}
 
 
 DUCKDB_DIALECT: Final = Dialect(
@@ -41,8 +41,8 @@ DUCKDB_DIALECT: Final = Dialect(
     length="len",
     any_overlap="list_has_any({a}, {b})",
     exists="len(list_filter({array}, lambda {var}: {predicate})) > 0",
-    split_part="split_part({s}, '{sep}', {n})",
     contains="list_contains({a}, {x})",
+    int_div="({a}) // ({b})",
 )
 
 # Splink registers jaro_winkler and damerau_levenshtein as Spark UDFs from its own jar.
@@ -53,8 +53,8 @@ SPARK_DIALECT: Final = Dialect(
     length="length",
     any_overlap="arrays_overlap({a}, {b})",
     exists="exists({array}, {var} -> {predicate})",
-    split_part="split_part({s}, '{sep}', {n})",
     contains="array_contains({a}, {x})",
+    int_div="({a}) div ({b})",
 )
 
 

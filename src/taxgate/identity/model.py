@@ -72,6 +72,32 @@ def _any_pair(d: Dialect, left: str, right: str, predicate: str) -> str:
     return d.exists.format(array=left, var="x", predicate=inner)
 
 
+def within_edits(d: Dialect, x: str, y: str, edits: int) -> str:
+    """``levenshtein(x, y) <= edits``, with the distance computed only where two cheap tests
+    that it implies hold: lengths at most ``edits`` apart, and some piece of ``x`` cut in
+    ``edits + 1`` found whole in ``y`` (each edit touches one piece at most). Most address
+    pairs fail them, and the distance was the costliest test of a whole scoring run."""
+    piece = d.int_div.format(a=f"{d.length}({x})", b=edits + 1)
+    pieces = [f"substr({x}, 1, {piece})"]
+    pieces += [f"substr({x}, {k} * {piece} + 1, {piece})" for k in range(1, edits)]
+    pieces.append(f"substr({x}, {edits} * {piece} + 1)")
+    found = " OR ".join(f"instr({y}, {p}) > 0" for p in pieces)
+    return (
+        f"(CASE WHEN abs({d.length}({x}) - {d.length}({y})) <= {int(edits)} AND ({found})"
+        f" THEN {d.levenshtein}({x}, {y}) <= {int(edits)} ELSE false END)"
+    )
+
+
+def _damerau_within(d: Dialect, x: str, y: str, edits: int) -> str:
+    """``damerau_levenshtein(x, y) <= edits``, computed only for lengths at most ``edits``
+    apart (each edit changes the length by one at most): most name pairs that reach a typo
+    level differ in length."""
+    return (
+        f"(CASE WHEN abs({d.length}({x}) - {d.length}({y})) <= {int(edits)}"
+        f" THEN {d.damerau}({x}, {y}) <= {int(edits)} ELSE false END)"
+    )
+
+
 def _crossed(d: Dialect) -> str:
     """Both names agree, or nearly, with the *other* field of the other record: a swap. One
     crossing alone is not a swap (WILLIAM MAHMOUD vs MAHMOUD MAHMOUD). The whole given field
@@ -144,7 +170,7 @@ def given_comparison(d: Dialect, long_name: int) -> dict[str, Any]:
             _level(d.any_overlap.format(a="given_groups_l", b="given_groups_r"), "nickname"),
             # One letter dropped, swapped or wrong; a looser similarity makes MICHELLE and
             # MICHAEL, or RICARDO and RICHARD, one person: twins have such names.
-            _level(f"{d.damerau}(given_l, given_r) <= 1", ONE_EDIT),
+            _level(_damerau_within(d, "given_l", "given_r", 1), ONE_EDIT),
             # "JA XSON" for JAXSON: the first word alone is no name; the whole field is.
             _level("given_whole_l = given_whole_r", WRITTEN_AS_TWO_WORDS),
             # Two keystrokes after the first letter of a long name (PATRVRCK, SEBAITAN);
@@ -152,7 +178,7 @@ def given_comparison(d: Dialect, long_name: int) -> dict[str, Any]:
             _level(
                 f"left(given_l, 1) = left(given_r, 1)"
                 f" AND least({d.length}(given_l), {d.length}(given_r)) >= {int(long_name)}"
-                f" AND {d.damerau}(given_l, given_r) <= 2",
+                f" AND {_damerau_within(d, 'given_l', 'given_r', 2)}",
                 TWO_EDITS,
             ),
             _level("given_sound_l = given_sound_r", SOUNDS_ALIKE),
@@ -183,7 +209,7 @@ def middle_comparison(d: Dialect, long_middle: int) -> dict[str, Any]:
             # MIN-JI) are twins' names and stay apart.
             _level(
                 f"least({d.length}(middle_l), {d.length}(middle_r)) >= {int(long_middle)}"
-                f" AND {d.damerau}(middle_l, middle_r) <= 1",
+                f" AND {_damerau_within(d, 'middle_l', 'middle_r', 1)}",
                 ONE_EDIT,
             ),
             _level("left(middle_l, 1) = left(middle_r, 1)", "initial"),
@@ -200,12 +226,12 @@ def surname_comparison(d: Dialect, long_name: int) -> dict[str, Any]:
             _null("surname_key"),
             _level("surname_key_l = surname_key_r", "exact", **_tf("surname_key")),
             _level(d.any_overlap.format(a="surname_tokens_l", b="surname_tokens_r"), "one of two"),
-            _level(f"{d.damerau}(surname_key_l, surname_key_r) <= 1", ONE_EDIT),
+            _level(_damerau_within(d, "surname_key_l", "surname_key_r", 1), ONE_EDIT),
             _level(f"{jw}(surname_key_l, surname_key_r) >= 0.92", "typo"),
             _level(
                 "left(surname_key_l, 1) = left(surname_key_r, 1)"
                 f" AND least({length}(surname_key_l), {length}(surname_key_r)) >= {int(long_name)}"
-                f" AND {d.damerau}(surname_key_l, surname_key_r) <= 2",
+                f" AND {_damerau_within(d, 'surname_key_l', 'surname_key_r', 2)}",
                 TWO_EDITS,
             ),
             _level("surname_sound_l = surname_sound_r", SOUNDS_ALIKE),
@@ -295,7 +321,7 @@ def tin_comparison(d: Dialect) -> dict[str, Any]:
 def address_comparison(d: Dialect, rules: AddressRules) -> dict[str, Any]:
     """ONE comparison against any address in the taxpayer's history; its agreeing levels
     are ``address.py``'s rule, cheapest test first."""
-    x, y = element_parts(d, "x"), element_parts(d, "y")
+    x, y = element_parts("x"), element_parts("y")
 
     def any_address(predicate: str) -> str:
         return _any_pair(d, "addr_parts_l", "addr_parts_r", predicate)
@@ -333,7 +359,7 @@ def address_comparison(d: Dialect, rules: AddressRules) -> dict[str, Any]:
                 fix_u_probability=True,
             ),
             _level(
-                _any_pair(d, "addr_fuzzy_l", "addr_fuzzy_r", f"{d.levenshtein}(x, y) <= 3"),
+                _any_pair(d, "addr_fuzzy_l", "addr_fuzzy_r", within_edits(d, "x", "y", 3)),
                 "near-identical address on file",
             ),
             _level(shares_zip, "same ZIP on file"),

@@ -328,16 +328,16 @@ def decide(
             ELSE '{AMBIGUOUS}' END AS outcome
         FROM tg_ranked"""
     )
-    # The addresses the rule compares, each with its street key computed once.
+    # The addresses the rule compares (their street keys computed once, by ``address_sql``).
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE tg_matched_address AS
-        SELECT o.item_id, o.best_tin, a.*, tg_street_key(a.street, a.house) AS key
+        SELECT o.item_id, o.best_tin, a.*
         FROM tg_outcomes o JOIN tg_item_address a ON a.uid = o.item_id
         WHERE o.outcome = '{MATCHED}'"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE tg_matched_history AS
-        SELECT h.*, tg_street_key(h.street, h.house) AS key FROM tg_history h
+        SELECT h.* FROM tg_history h
         WHERE h.uid IN (SELECT best_tin FROM tg_matched_address)"""
     )
     con.execute(

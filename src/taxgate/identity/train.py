@@ -157,7 +157,11 @@ def _build_echo(con: duckdb.DuckDBPyConnection, echo: int, seed: int) -> None:
     )
     con.execute(
         "CREATE OR REPLACE TABLE tg_echo AS "
-        + splink_input_sql("tg_echo_people", "tg_echo_address")
+        + splink_input_sql(
+            "tg_echo_people",
+            # The echo's streets are retyped: their keys come from what was typed.
+            "(SELECT *, tg_street_key(street, house) AS key FROM tg_echo_address)",
+        )
     )
 
 

@@ -43,12 +43,15 @@ def _dob(level: str, a: str, b: str) -> str:
     return ""
 
 
-def _parts(element: str) -> dict[str, str]:
-    values = element.split("|")
+def _parts(element: Any) -> dict[str, str]:
+    """An ``addr_parts`` element (a struct of the parts) as a dict of strings."""
+    if isinstance(element, dict):
+        return {name: str(element.get(name) or "") for name in PART_NAMES}
+    values = str(element).split("|")
     return dict(zip(PART_NAMES, values + [""] * (len(PART_NAMES) - len(values)), strict=True))
 
 
-def _address(item: list[str], on_file: list[str]) -> str:
+def _address(item: list[Any], on_file: list[Any]) -> str:
     """The differences between the item's address and the address on file it agrees with
     most closely (fewest differing parts)."""
     if not item or not on_file:
@@ -98,8 +101,8 @@ def accepted(comparison: str, level: str, item: Any, taxpayer: Any) -> str:
     if level in ("exact", "missing", "all other", "same") or item is None or taxpayer is None:
         return ""
     if comparison == "address":
-        listed = [str(v) for v in item] if isinstance(item, list) else [str(item)]
-        files = [str(v) for v in taxpayer] if isinstance(taxpayer, list) else [str(taxpayer)]
+        listed = list(item) if isinstance(item, list) else [item]
+        files = list(taxpayer) if isinstance(taxpayer, list) else [taxpayer]
         return _address(listed, files) if level.startswith("same address on file") else ""
     if comparison == "dob":
         return _dob(level, str(item), str(taxpayer))
