@@ -77,3 +77,19 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'ledger.db'}"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture
+def hsi_registry(tmp_path: Path) -> Path:
+    """The shipped agency registry plus HSI, a component of ICE (so within DHS): a batch
+    decided under it names a recipient the shipped registry does not know."""
+    shipped = REPO / "src" / "taxgate" / "intake" / "agencies.toml"
+    registry = tmp_path / "agencies-with-hsi.toml"
+    registry.write_text(
+        shipped.read_text(encoding="utf-8")
+        + '\n[agencies.HSI]\nname = "Homeland Security Investigations"\nparent = "ICE"\n'
+        'i2_signers = ["Inspector General"]\ni1_authorisers = []\n'
+        "open_findings = false\ncorrective_plan = false\n",
+        encoding="utf-8",
+    )
+    return registry

@@ -210,20 +210,15 @@ def test_replay_decides_every_release_again_against_the_published_orders(
 
 
 def test_a_replay_with_a_registry_that_lacks_a_recipient_is_refused_not_passed(
-    sqlite_url: str, key_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sqlite_url: str,
+    key_dir: Path,
+    tmp_path: Path,
+    hsi_registry: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """HSI, a component of ICE in the registry its batch was decided with, released on a day
     the D.D.C. stay barred ICE: replayed with the shipped registry (which does not know HSI),
     the release would pass as lawful. The auditor is told to give the registry instead."""
-    shipped = Path(__file__).parents[2] / "src" / "taxgate" / "intake" / "agencies.toml"
-    registry = tmp_path / "agencies.toml"
-    registry.write_text(
-        shipped.read_text(encoding="utf-8")
-        + '\n[agencies.HSI]\nname = "Homeland Security Investigations"\nparent = "ICE"\n'
-        'i2_signers = ["Inspector General"]\ni1_authorisers = []\n'
-        "open_findings = false\ncorrective_plan = false\n",
-        encoding="utf-8",
-    )
     with Ledger.open(sqlite_url, key_dir) as ledger:
         _batch(ledger, "HSI", date(2025, 12, 1), 4)
         (tmp_path / "cp.note").write_text(checkpoint_note(ledger.head(), ledger.keys.signing_key))
@@ -231,7 +226,7 @@ def test_a_replay_with_a_registry_that_lacks_a_recipient_is_refused_not_passed(
     args = ["ledger", "audit", "--checkpoint", str(tmp_path / "cp.note"), "--replay"]
     args += ["--key", str(tmp_path / "key.pub"), "--store", sqlite_url]
     with_registry = runner.invoke(
-        app, [*args, "--state", str(tmp_path / "w1.json"), "--agencies", str(registry)]
+        app, [*args, "--state", str(tmp_path / "w1.json"), "--agencies", str(hsi_registry)]
     )
     assert with_registry.exit_code == 1
     assert "UNLAWFUL: 4 item(s) of batch REQ-HSI@2025-12-01" in with_registry.output

@@ -195,24 +195,15 @@ def test_a_lift_names_the_orders_that_still_reach_the_same_disclosures(
 
 
 def test_a_scan_with_a_registry_that_lacks_a_recipient_refuses_instead_of_lifting(
-    ledger: Ledger, tmp_path: Path
+    ledger: Ledger, tmp_path: Path, hsi_registry: Path
 ) -> None:
     """A batch decided under a registry where HSI is a component of ICE (so of DHS): scanned
     with the shipped registry, which does not know HSI, the order would seem not to reach it
     and the notice would be lifted. That is a wrong --agencies, named, and nothing recorded."""
-    shipped = Path(__file__).parents[2] / "src" / "taxgate" / "intake" / "agencies.toml"
-    registry = tmp_path / "agencies.toml"
-    registry.write_text(
-        shipped.read_text(encoding="utf-8")
-        + '\n[agencies.HSI]\nname = "Homeland Security Investigations"\nparent = "ICE"\n'
-        'i2_signers = ["Inspector General"]\ni1_authorisers = []\n'
-        "open_findings = false\ncorrective_plan = false\n",
-        encoding="utf-8",
-    )
     hsi = record(ledger, "HSI-1", "HSI", BEFORE, released=3)
     orders = tmp_path / "orders"
     pi_order(orders)  # DHS
-    (notice,) = scan(ledger, orders, date(2026, 2, 5), agencies=registry).notices
+    (notice,) = scan(ledger, orders, date(2026, 2, 5), agencies=hsi_registry).notices
     assert (notice.recipient, notice.items) == ("HSI", hsi.released)
     size = ledger.size()
     with pytest.raises(ConfigError) as raised:

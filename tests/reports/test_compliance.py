@@ -241,25 +241,16 @@ def test_an_order_that_reaches_nothing_still_gives_a_bundle_the_auditor_can_chec
 
 
 def test_a_registry_that_lacks_a_recipient_is_refused_not_read_as_out_of_reach(
-    store_url: str, orders: Path, tmp_path: Path
+    store_url: str, orders: Path, tmp_path: Path, hsi_registry: Path
 ) -> None:
     """HSI, a component of ICE in the registry its batch was decided with, is within reach of
     an order naming DHS. Judged with a registry that does not know HSI, the report would say
     nothing was released in breach; it names the batch and the option instead."""
-    shipped = Path(__file__).parents[2] / "src" / "taxgate" / "intake" / "agencies.toml"
-    registry = tmp_path / "agencies.toml"
-    registry.write_text(
-        shipped.read_text(encoding="utf-8")
-        + '\n[agencies.HSI]\nname = "Homeland Security Investigations"\nparent = "ICE"\n'
-        'i2_signers = ["Inspector General"]\ni1_authorisers = []\n'
-        "open_findings = false\ncorrective_plan = false\n",
-        encoding="utf-8",
-    )
     keys = tmp_path / "keys"
     with Ledger.open(store_url, keys) as ledger:
         record(ledger, "HSI-1", "HSI", date(2025, 11, 1), _items("H", 3, 50))
         report = make_compliance_report(
-            ledger, "test-bar-dhs", tmp_path / "one", orders=orders, agencies=registry
+            ledger, "test-bar-dhs", tmp_path / "one", orders=orders, agencies=hsi_registry
         )
         assert report.count("breach") == 3
         with pytest.raises(ConfigError) as raised:
