@@ -6,7 +6,6 @@ Public API (the reports and service stages code against exactly these)::
     acknowledge(ledger, notice_id, custodian, title, as_of, certify=None) -> AckResult
     notice_status(ledger, as_of) -> list[NoticeStatus]              # from ledger entries only
     audit_disclosures(ledger, disclosures_csv, world, orders_dir) -> AuditResult
-    check_recipient_known(engine, record)   # ConfigError: the registry lacks its recipient
 
 ``reach`` decides what an order reaches (through the law stage), ``notices`` what a notice
 requires, ``records`` is the one writer and reader of the stage's ledger entries, ``status``
@@ -16,7 +15,6 @@ system's disclosures.
 
 from taxgate.remedies.audit import AuditResult, audit_disclosures
 from taxgate.remedies.files import NoticeFiles, verify_notice, write_notice
-from taxgate.remedies.reach import check_recipient_known
 from taxgate.remedies.scan import ScanResult, scan
 from taxgate.remedies.status import STATES, AckResult, NoticeStatus, acknowledge, notice_status
 
@@ -29,7 +27,6 @@ __all__ = [
     "ScanResult",
     "acknowledge",
     "audit_disclosures",
-    "check_recipient_known",
     "notice_status",
     "scan",
     "verify_notice",

@@ -100,11 +100,6 @@ def distinct_items(found: Iterable[Reach]) -> int:
     return sum(decisions.values()) + sum(len(v) for v in verdicts.values())
 
 
-def check_recipient_known(engine: LawEngine, record: BatchRecord) -> None:
-    """The law's refusal to judge a release to an agency its registry does not know."""
-    engine.check_recipient_known(record.batch, record.recipient)
-
-
 class _Bars:
     """The orders that bar, on ``day``, a disclosure on a batch's terms: one law decision per
     distinct (recipient, purpose, basis, data), however many batches share it."""
@@ -116,7 +111,7 @@ class _Bars:
     def __call__(self, record: BatchRecord) -> frozenset[str]:
         terms = record.terms
         if terms not in self._known:
-            check_recipient_known(self.engine, record)
+            self.engine.check_recipient_known(record.batch, record.recipient)
             request = replace(request_from_record(record), data=released_categories(terms))
             flawless = item_table([(FLAWLESS, (), False)])
             found = self.engine.decide(request, flawless, self.day).items["reasons"][0].as_py()

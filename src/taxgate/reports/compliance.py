@@ -28,7 +28,7 @@ from taxgate.law.timeline import in_effect
 from taxgate.law.whatif import request_from_record
 from taxgate.ledger import Ledger, TreeHead
 from taxgate.model import RELEASE, BatchRecord
-from taxgate.remedies import check_recipient_known, notice_status
+from taxgate.remedies import notice_status
 from taxgate.reports.source import report_connection, scan_items, snapshot
 
 BREACH, EXCEPTED, NOT_IN_FORCE = "breach", "excepted", "not in force"
@@ -102,7 +102,7 @@ def reach_of(order: Order, engine: LawEngine) -> Callable[[BatchRecord], bool]:
     alone = LawEngine([bare], engine.agencies, engine.statute)
 
     def in_reach(record: BatchRecord) -> bool:
-        check_recipient_known(engine, record)
+        engine.check_recipient_known(record.batch, record.recipient)
         return order.bars and _order_bars(alone, bare, record, order.effective)
 
     return in_reach
